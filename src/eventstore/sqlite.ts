@@ -1,0 +1,261 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { InvalidEventError, WrongExpectedRevisionError } from './errors.js';
+import type {
+  AppendResult, EventStore, ExpectedRevision, NewEvent, ReadAllOptions, ReadStreamOptions,
+  RecordedEvent, SubscribeOptions, Subscription, SubscriptionItem,
+} from './port.js';
+import { validateAppend } from './validate.js';
+
+interface EventRow {
+  position: number; id: string; stream: string; revision: number; type: string;
+  data: string; metadata: string; recorded_at: string;
+}
+
+interface SerializedEvent { id: string; type: string; data: string; metadata: string }
+
+interface PendingAppend {
+  stream: string; events: SerializedEvent[]; expected: ExpectedRevision;
+  resolve: (r: AppendResult) => void; reject: (e: unknown) => void;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS events (
+  position INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  stream TEXT NOT NULL,
+  revision INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  data TEXT NOT NULL,
+  metadata TEXT NOT NULL,
+  recorded_at TEXT NOT NULL,
+  UNIQUE (stream, revision)
+);`;
+
+const PAGE = 1000;
+/** Another process may append to the same file; a live subscription looks again this often. */
+const POLL_MS = 1000;
+
+function toRecorded(r: EventRow): RecordedEvent {
+  return {
+    id: r.id, stream: r.stream, revision: r.revision, position: String(r.position), type: r.type,
+    data: JSON.parse(r.data), metadata: JSON.parse(r.metadata), recordedAt: r.recorded_at,
+  };
+}
+
+function parsePosition(p: string): number {
+  const n = Number(p);
+  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidEventError(`not a position of this store: ${p}`);
+  return n;
+}
+
+/**
+ * Embedded event store on one SQLite file (WAL, synchronous=FULL). Appends made in the same
+ * tick share one transaction and so one fsync (group commit); each append is checked and
+ * written in its own savepoint, so one conflict fails only its own caller.
+ */
+export class SqliteEventStore implements EventStore {
+  readonly name = 'sqlite';
+  private readonly db: Database.Database;
+  private queue: PendingAppend[] = [];
+  private flushScheduled = false;
+  private waiters = new Set<() => void>();
+  private lastRecordedAt = '';
+  private disposed = false;
+  private readonly stmt;
+
+  constructor(readonly file: string) {
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(SCHEMA);
+    this.stmt = {
+      byId: this.db.prepare<[string], { stream: string; revision: number; position: number }>(
+        'SELECT stream, revision, position FROM events WHERE id = ?'),
+      head: this.db.prepare<[string], { revision: number | null }>(
+        'SELECT MAX(revision) AS revision FROM events WHERE stream = ?'),
+      insert: this.db.prepare(
+        'INSERT INTO events (id, stream, revision, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      streamFwd: this.db.prepare<[string, number, number], EventRow>(
+        'SELECT * FROM events WHERE stream = ? AND revision >= ? ORDER BY revision ASC LIMIT ?'),
+      streamBwd: this.db.prepare<[string, number, number], EventRow>(
+        'SELECT * FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?'),
+      allFwd: this.db.prepare<[number, number], EventRow>(
+        'SELECT * FROM events WHERE position > ? ORDER BY position ASC LIMIT ?'),
+      allBwd: this.db.prepare<[number, number], EventRow>(
+        'SELECT * FROM events WHERE position < ? ORDER BY position DESC LIMIT ?'),
+      lastRecordedAt: this.db.prepare<[], { recorded_at: string }>(
+        'SELECT recorded_at FROM events ORDER BY position DESC LIMIT 1'),
+    };
+    this.lastRecordedAt = this.stmt.lastRecordedAt.get()?.recorded_at ?? '';
+  }
+
+  /** The underlying database, for backup and verification tools. */
+  get database(): Database.Database {
+    return this.db;
+  }
+
+  append(stream: string, events: NewEvent[], expectedRevision: ExpectedRevision = 'any'): Promise<AppendResult> {
+    try {
+      if (this.disposed) throw new Error('event store is closed');
+      validateAppend(stream, events, expectedRevision);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    // Snapshot the caller's objects now: a mutation before the flush must not change what is stored.
+    const copy: SerializedEvent[] = events.map((e) => ({
+      id: e.id, type: e.type, data: JSON.stringify(e.data), metadata: JSON.stringify(e.metadata ?? {}),
+    }));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ stream, events: copy, expected: expectedRevision, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const batch = this.queue;
+    this.queue = [];
+    if (batch.length === 0) return;
+    const outcomes: ({ ok: true; value: AppendResult } | { ok: false; error: unknown })[] = [];
+    const now = new Date().toISOString();
+    const recordedAt = now > this.lastRecordedAt ? now : this.lastRecordedAt;
+    const one = this.db.transaction((p: PendingAppend) => this.appendOne(p, recordedAt));
+    const all = this.db.transaction(() => {
+      for (const p of batch) {
+        try {
+          outcomes.push({ ok: true, value: one(p) });
+        } catch (error) {
+          outcomes.push({ ok: false, error });
+        }
+      }
+    });
+    try {
+      all();
+    } catch (error) {
+      for (const p of batch) p.reject(error);
+      return;
+    }
+    this.lastRecordedAt = recordedAt;
+    batch.forEach((p, i) => {
+      const o = outcomes[i]!;
+      if (o.ok) p.resolve(o.value);
+      else p.reject(o.error);
+    });
+    const waiters = this.waiters;
+    this.waiters = new Set();
+    for (const w of waiters) w();
+  }
+
+  private appendOne(p: PendingAppend, recordedAt: string): AppendResult {
+    const events = p.events;
+    const existing = events.map((e) => this.stmt.byId.get(e.id));
+    if (existing.some((x) => x !== undefined)) {
+      // A retry: every id must already be in this stream, and then nothing is written.
+      if (existing.every((x) => x !== undefined && x.stream === p.stream)) {
+        const last = existing.reduce((a, b) => (a!.position > b!.position ? a : b))!;
+        return { nextExpectedRevision: last.revision, position: String(last.position) };
+      }
+      throw new InvalidEventError(`stream ${p.stream}: some event ids were already used (partial retry or id reuse)`);
+    }
+    const head = this.stmt.head.get(p.stream)?.revision ?? -1;
+    const expected = p.expected;
+    const ok =
+      expected === 'any' ||
+      (expected === 'no_stream' && head === -1) ||
+      (expected === 'stream_exists' && head >= 0) ||
+      (typeof expected === 'number' && expected === head);
+    if (!ok) throw new WrongExpectedRevisionError(p.stream, String(expected), head);
+    let revision = head;
+    let position = 0;
+    for (const e of events) {
+      revision += 1;
+      position = Number(this.stmt.insert.run(e.id, p.stream, revision, e.type, e.data, e.metadata, recordedAt).lastInsertRowid);
+    }
+    return { nextExpectedRevision: revision, position: String(position) };
+  }
+
+  async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    const { direction = 'forwards', maxCount = Number.MAX_SAFE_INTEGER } = options;
+    const from = options.fromRevision ?? (direction === 'forwards' ? 'start' : 'end');
+    const rows = direction === 'forwards'
+      ? this.stmt.streamFwd.all(stream, from === 'start' ? 0 : from === 'end' ? Number.MAX_SAFE_INTEGER : from, maxCount)
+      : this.stmt.streamBwd.all(stream, from === 'end' ? Number.MAX_SAFE_INTEGER : from === 'start' ? 0 : from, maxCount);
+    return rows.map(toRecorded);
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    return this.readAllSync(options);
+  }
+
+  /** Synchronous read for the projection runner and tools that share this process. */
+  readAllSync(options: ReadAllOptions = {}): RecordedEvent[] {
+    const { direction = 'forwards', maxCount = Number.MAX_SAFE_INTEGER } = options;
+    const from = options.fromPosition ?? (direction === 'forwards' ? 'start' : 'end');
+    const rows = direction === 'forwards'
+      ? this.stmt.allFwd.all(from === 'start' ? 0 : from === 'end' ? Number.MAX_SAFE_INTEGER : parsePosition(from), maxCount)
+      : this.stmt.allBwd.all(from === 'end' ? Number.MAX_SAFE_INTEGER : from === 'start' ? 0 : parsePosition(from), maxCount);
+    return rows.map(toRecorded);
+  }
+
+  subscribe(options: SubscribeOptions = {}): Subscription {
+    let checkpoint = options.fromPosition && options.fromPosition !== 'start' ? parsePosition(options.fromPosition) : 0;
+    let stopped = false;
+    let wake: (() => void) | undefined;
+    const store = this;
+    const waitForAppend = () =>
+      new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          store.waiters.delete(done);
+          wake = undefined;
+          resolve();
+        };
+        const timer = setTimeout(done, POLL_MS);
+        wake = done;
+        store.waiters.add(done);
+      });
+    async function* iterate(): AsyncGenerator<SubscriptionItem> {
+      while (!stopped && !store.disposed) {
+        const rows = store.stmt.allFwd.all(checkpoint, PAGE);
+        for (const r of rows) {
+          if (stopped) return;
+          checkpoint = r.position;
+          yield { kind: 'event', event: toRecorded(r) };
+        }
+        if (rows.length < PAGE) {
+          if (stopped) return;
+          yield { kind: 'caughtUp', position: checkpoint === 0 ? null : String(checkpoint) };
+          await waitForAppend();
+        }
+      }
+    }
+    const it = iterate();
+    return {
+      [Symbol.asyncIterator]: () => it,
+      async stop() {
+        stopped = true;
+        wake?.();
+        await it.return(undefined);
+      },
+    };
+  }
+
+  comparePositions(a: string, b: string): number {
+    return parsePosition(a) - parsePosition(b);
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    if (this.queue.length > 0) this.flush();
+    this.disposed = true;
+    for (const w of this.waiters) w();
+    this.db.close();
+  }
+}

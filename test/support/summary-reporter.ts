@@ -1,0 +1,28 @@
+import type { Reporter, TestModule } from 'vitest/node';
+
+/**
+ * Prints the plain closing line "N passed, N failed, N skipped" that CI reads, and lists every
+ * skipped test so that no skip goes unseen.
+ */
+export default class SummaryReporter implements Reporter {
+  onTestRunEnd(modules: ReadonlyArray<TestModule>): void {
+    let passed = 0;
+    let failed = 0;
+    let skipped = 0;
+    const skippedNames: string[] = [];
+    for (const m of modules) {
+      for (const t of m.children.allTests()) {
+        const state = t.result().state;
+        if (state === 'passed') passed++;
+        else if (state === 'failed') failed++;
+        else {
+          skipped++;
+          skippedNames.push(`${m.moduleId.replace(process.cwd() + '/', '')} > ${t.fullName}${t.result().note ? ` (${t.result().note})` : ''}`);
+        }
+      }
+      if (m.state() === 'failed' && [...m.children.allTests()].length === 0) failed++;
+    }
+    if (skippedNames.length) process.stdout.write(`\nskipped:\n${skippedNames.map((n) => `  - ${n}`).join('\n')}\n`);
+    process.stdout.write(`\n${passed} passed, ${failed} failed, ${skipped} skipped\n`);
+  }
+}
