@@ -12,12 +12,13 @@ export default class SummaryReporter implements Reporter {
     const skippedNames: string[] = [];
     for (const m of modules) {
       for (const t of m.children.allTests()) {
-        const state = t.result().state;
-        if (state === 'passed') passed++;
-        else if (state === 'failed') failed++;
+        const result = t.result();
+        if (result.state === 'passed') passed++;
+        else if (result.state === 'failed') failed++;
         else {
           skipped++;
-          skippedNames.push(`${m.moduleId.replace(process.cwd() + '/', '')} > ${t.fullName}${t.result().note ? ` (${t.result().note})` : ''}`);
+          const note = result.state === 'skipped' && result.note ? ` (${result.note})` : '';
+          skippedNames.push(`${m.moduleId.replace(process.cwd() + '/', '')} > ${t.fullName}${note}`);
         }
       }
       if (m.state() === 'failed' && [...m.children.allTests()].length === 0) failed++;

@@ -1,0 +1,186 @@
+import { type TaskStatus, TaskStatuses, isCompleted, taskStatus } from '../src/tasks/status.js';
+import type { UnitState } from '../src/units/state.js';
+import type { Views } from '../src/runner/views.js';
+import { type FieldChange, diffTasks } from './history.js';
+import type { TaskView } from './task-view.js';
+import { foldText } from './text.js';
+
+/** Sums of reported figures in decimal units: keep them free of binary noise (77.1, not 77.10000000000001). */
+const round = (n: number) => Math.round(n * 1e6) / 1e6;
+
+/** Pure queries over a read model at an instant. Live views and asOf replays both go through here. */
+
+export interface QueryOptions {
+  /** The instant statuses are computed at. */
+  at: string;
+  dueSoonDays: number;
+  /** Field-level visibility (confidential tasks): aggregates count every task, lists only these. */
+  canSee: (task: TaskView) => boolean;
+}
+
+export interface IndicatorFigure { code: string; name: string; unitOfMeasure: string; target: number | null; actual: number | null }
+
+const MINISTERIAL = new Set(['MINISTRY', 'AGENCY']);
+
+export const statusOf = (t: TaskView, o: Pick<QueryOptions, 'at' | 'dueSoonDays'>): TaskStatus => taskStatus(t, o.at, o.dueSoonDays);
+
+/** Progress and indicator actuals rolled up the delegation tree (children sum into parents). */
+export class Rollup {
+  private memo = new Map<string, { progress: number | null; indicators: IndicatorFigure[] }>();
+  constructor(private readonly views: Views) {}
+
+  of(task: TaskView): { progress: number | null; indicators: IndicatorFigure[] } {
+    const hit = this.memo.get(task.id);
+    if (hit) return hit;
+    const children = task.childIds.map((id) => this.views.tasks.get(id)).filter((c): c is TaskView => !!c && c.phase !== 'CANCELLED');
+    let result;
+    if (children.length === 0) {
+      result = {
+        progress: task.phase === 'COMPLETED' ? 100 : task.progress,
+        indicators: task.indicators.map(({ code, name, unitOfMeasure, target, actual }) => ({ code, name, unitOfMeasure, target, actual })),
+      };
+    } else {
+      const rolled = children.map((c) => this.of(c));
+      const progress = task.phase === 'COMPLETED' ? 100 : rolled.reduce((s, r) => s + (r.progress ?? 0), 0) / rolled.length;
+      result = {
+        progress: Math.round(progress * 100) / 100,
+        indicators: task.indicators.map(({ code, name, unitOfMeasure, target, actual }) => {
+          const values = rolled.map((r) => r.indicators.find((i) => i.code === code)?.actual).filter((v): v is number => v != null);
+          return { code, name, unitOfMeasure, target, actual: values.length ? round(values.reduce((a, b) => a + b, 0)) : actual };
+        }),
+      };
+    }
+    this.memo.set(task.id, result);
+    return result;
+  }
+}
+
+/** The tasks a unit answers for: those its subtree leads and, for a ministry, those it coordinates. */
+export function tasksInScope(views: Views, unitId: string, includeDescendants = true): TaskView[] {
+  const units = includeDescendants ? views.subtree(unitId) : [unitId];
+  const ids = new Set<string>();
+  for (const u of units) for (const id of views.tasksByLead.get(u) ?? []) ids.add(id);
+  if (MINISTERIAL.has(views.units.get(unitId)?.kind ?? '')) {
+    for (const u of units) for (const id of views.tasksByCoordinator.get(u) ?? []) ids.add(id);
+  }
+  return [...ids].map((id) => views.tasks.get(id)!).filter(Boolean);
+}
+
+export interface TaskFilter {
+  leadUnitId?: string | null;
+  includeDescendants?: boolean | null;
+  coordinatorUnitId?: string | null;
+  status?: TaskStatus[] | null;
+  deadlineFrom?: string | null;
+  deadlineTo?: string | null;
+  text?: string | null;
+}
+
+/** Filtered tasks in a stable order (by id), visible ones only. */
+export function findTasks(views: Views, filter: TaskFilter, o: QueryOptions): TaskView[] {
+  let candidates: Iterable<TaskView>;
+  if (filter.leadUnitId) {
+    const units = filter.includeDescendants ? views.subtree(filter.leadUnitId) : [filter.leadUnitId];
+    candidates = units.flatMap((u) => [...(views.tasksByLead.get(u) ?? [])].map((id) => views.tasks.get(id)!));
+  } else candidates = views.tasks.values();
+  const statuses = filter.status?.length ? new Set(filter.status) : null;
+  const needle = filter.text ? foldText(filter.text) : null;
+  const out: TaskView[] = [];
+  for (const t of candidates) {
+    if (filter.coordinatorUnitId && !t.coordinatorIds.includes(filter.coordinatorUnitId)) continue;
+    if (filter.deadlineFrom && (!t.deadline || t.deadline < filter.deadlineFrom)) continue;
+    if (filter.deadlineTo && (!t.deadline || t.deadline > filter.deadlineTo)) continue;
+    if (statuses && !statuses.has(statusOf(t, o))) continue;
+    if (needle && !searchText(views, t).includes(needle)) continue;
+    if (!o.canSee(t)) continue;
+    out.push(t);
+  }
+  return out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+function searchText(views: Views, t: TaskView): string {
+  const lead = views.units.get(t.leadUnitId);
+  return foldText([t.id, t.title, t.description ?? '', t.source.number, lead?.name ?? '', ...(lead?.previousNames ?? [])].join(' '));
+}
+
+export interface Summary {
+  totalTasks: number;
+  byStatus: { status: TaskStatus; count: number }[];
+  onTimeRate: number | null;
+  overdue: TaskView[];
+}
+
+export function summarize(tasks: TaskView[], o: Pick<QueryOptions, 'at' | 'dueSoonDays'>): Summary {
+  const counts = new Map<TaskStatus, number>(TaskStatuses.map((s) => [s, 0]));
+  const overdue: TaskView[] = [];
+  for (const t of tasks) {
+    const s = statusOf(t, o);
+    counts.set(s, counts.get(s)! + 1);
+    if (s === 'OVERDUE') overdue.push(t);
+  }
+  const done = counts.get('COMPLETED_ON_TIME')! + counts.get('COMPLETED_LATE')!;
+  return {
+    totalTasks: tasks.length,
+    byStatus: TaskStatuses.map((status) => ({ status, count: counts.get(status)! })),
+    onTimeRate: done === 0 ? null : counts.get('COMPLETED_ON_TIME')! / done,
+    overdue: overdue.sort((a, b) => (a.deadline! < b.deadline! ? -1 : a.deadline! > b.deadline! ? 1 : a.id < b.id ? -1 : 1)),
+  };
+}
+
+/** Indicator totals against targets: the roots of the scope, rolled up, so nothing counts twice. */
+export function indicatorTotals(views: Views, tasks: TaskView[], rollup = new Rollup(views)): IndicatorFigure[] {
+  const inScope = new Set(tasks.map((t) => t.id));
+  const totals = new Map<string, IndicatorFigure>();
+  for (const t of tasks) {
+    if (t.phase === 'CANCELLED' || (t.parentId && inScope.has(t.parentId))) continue;
+    for (const i of rollup.of(t).indicators) {
+      const sum = totals.get(i.code) ?? { ...i, target: null, actual: null };
+      if (i.target != null) sum.target = round((sum.target ?? 0) + i.target);
+      if (i.actual != null) sum.actual = round((sum.actual ?? 0) + i.actual);
+      totals.set(i.code, sum);
+    }
+  }
+  return [...totals.values()].sort((a, b) => a.code.localeCompare(b.code));
+}
+
+export interface UnitProgressResult extends Summary {
+  unit: UnitState;
+  indicators: IndicatorFigure[];
+}
+
+export function unitProgress(views: Views, unit: UnitState, includeDescendants: boolean, o: QueryOptions): UnitProgressResult {
+  const tasks = tasksInScope(views, unit.id, includeDescendants);
+  const summary = summarize(tasks, o);
+  return { unit, ...summary, overdue: summary.overdue.filter(o.canSee), indicators: indicatorTotals(views, tasks) };
+}
+
+export interface DashboardRow { unit: UnitState; totalTasks: number; overdue: number; onTimeRate: number | null }
+
+/** Ranked by on-time rate (units with nothing completed last), then fewest overdue, then name. */
+export function dashboardRows(views: Views, kinds: Set<string>, o: Pick<QueryOptions, 'at' | 'dueSoonDays'>): DashboardRow[] {
+  const rows: DashboardRow[] = [];
+  for (const unit of views.units.values()) {
+    if (!kinds.has(unit.kind)) continue;
+    const s = summarize(tasksInScope(views, unit.id, true), o);
+    rows.push({ unit, totalTasks: s.totalTasks, overdue: s.overdue.length, onTimeRate: s.onTimeRate });
+  }
+  return rows.sort((a, b) =>
+    (b.onTimeRate ?? -1) - (a.onTimeRate ?? -1) || a.overdue - b.overdue || a.unit.name.localeCompare(b.unit.name, 'vi'));
+}
+
+export interface Comparison { added: TaskView[]; removed: TaskView[]; changed: { task: TaskView; changes: FieldChange[] }[] }
+
+/** Baseline comparison of a unit's live (not cancelled) tasks between two read models. */
+export function compareViews(from: Views, to: Views, unitId: string, canSee: (t: TaskView) => boolean): Comparison {
+  const live = (v: Views) => new Map(tasksInScope(v, unitId, true).filter((t) => t.phase !== 'CANCELLED' && canSee(t)).map((t) => [t.id, t]));
+  const a = live(from);
+  const b = live(to);
+  const added = [...b.values()].filter((t) => !a.has(t.id));
+  const removed = [...a.values()].filter((t) => !b.has(t.id)).map((t) => to.tasks.get(t.id) ?? t);
+  const changed = [...b.values()]
+    .filter((t) => a.has(t.id))
+    .map((t) => ({ task: t, changes: diffTasks(a.get(t.id)!, t) }))
+    .filter((c) => c.changes.length > 0);
+  const byId = (x: { id: string }, y: { id: string }) => (x.id < y.id ? -1 : 1);
+  return { added: added.sort(byId), removed: removed.sort(byId), changed: changed.sort((x, y) => byId(x.task, y.task)) };
+}

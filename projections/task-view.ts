@@ -1,0 +1,15 @@
+import type { DomainEnvelope } from '../src/events.js';
+import type { Basis } from '../src/shared/schemas.js';
+import type { TaskEvent } from '../src/tasks/events.js';
+import { evolveTask } from '../src/tasks/evolve.js';
+import type { Task } from '../src/tasks/state.js';
+
+/** The task as its view shows it: the decider's state, the stream version and the basis it was assigned on. */
+export type TaskView = Task & { version: number; basis: Basis[] };
+
+/** Pure: the task view after one event of its stream. */
+export function evolveTaskView(view: TaskView | null, e: DomainEnvelope): TaskView | null {
+  const next = evolveTask(view, e as unknown as TaskEvent, e.meta.occurredAt);
+  if (!next) return null;
+  return { ...next, version: e.revision, basis: e.type === 'TaskAssigned' ? e.meta.basis : view!.basis };
+}

@@ -1,0 +1,48 @@
+import { Rollup } from '../../projections/queries.js';
+import type { TaskView } from '../../projections/task-view.js';
+import type { App } from '../app/app.js';
+import type { Views } from '../runner/views.js';
+import type { Actor } from '../shared/schemas.js';
+import type { UnitState } from '../units/state.js';
+
+/** What a GraphQL request carries to every resolver. */
+export interface Ctx {
+  /** Named so: mercurius puts the fastify instance at `app`. */
+  tiendo: App;
+  actor: Actor;
+  /** The instant the request arrived: "now" for statuses and for commands. */
+  now: string;
+  requestId: string;
+}
+
+/** The read model a node was read from, and the instant it describes. */
+export interface Source {
+  views: Views;
+  at: string;
+  /** Set for asOf reads: history stops here. */
+  until?: string;
+  rollup: Rollup;
+}
+
+export type TaskNode = TaskView & { __src: Source };
+export type UnitNode = UnitState & { __src: Source };
+
+export function source(views: Views, at: string, asOf: boolean): Source {
+  return { views, at, rollup: new Rollup(views), ...(asOf ? { until: at } : {}) };
+}
+
+export const taskNode = (t: TaskView, src: Source): TaskNode => ({ ...t, __src: src });
+export const unitNode = (u: UnitState | undefined, src: Source): UnitNode | null => (u ? { ...u, __src: src } : null);
+
+/**
+ * Confidential tasks (bảo vệ bí mật nhà nước) are visible only to their lead and coordinating
+ * units and to the leaders of units above those; everyone sees the others.
+ */
+export function canSee(actor: Actor, views: Views): (t: TaskView) => boolean {
+  return (t) => {
+    if (!t.confidential) return true;
+    const involved = [t.leadUnitId, ...t.coordinatorIds];
+    if (involved.includes(actor.unit)) return true;
+    return actor.role === 'leader' && involved.some((u) => views.isWithin(u, actor.unit));
+  };
+}

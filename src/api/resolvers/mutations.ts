@@ -1,0 +1,84 @@
+import type { CommandContext, CommandResult } from '../../app/run-command.js';
+import { type Ctx, source, taskNode, unitNode } from '../nodes.js';
+
+type Input = Record<string, unknown> & { clientMutationId?: string | null; expectedVersion?: number | null };
+
+/** GraphQL passes null for an omitted optional field; commands treat null and absent alike. */
+export function dropNulls(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(dropNulls);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null).map(([k, v]) => [k, dropNulls(v)]));
+  }
+  return value;
+}
+
+function commandContext(ctx: Ctx, input: Input): CommandContext {
+  return {
+    actor: ctx.actor, now: ctx.now, correlationId: ctx.requestId, causationId: null,
+    clientMutationId: input.clientMutationId ?? null, expectedVersion: input.expectedVersion ?? null,
+  };
+}
+
+function split(input: Input) {
+  const { clientMutationId: _c, expectedVersion: _v, ...rest } = dropNulls(input) as Input;
+  return rest;
+}
+
+/** Waits until the views hold the write, so the payload reflects it (read-your-writes). */
+async function written(ctx: Ctx, position: string) {
+  await ctx.tiendo.runner.waitFor(position);
+  return source(ctx.tiendo.runner.views, ctx.now, false);
+}
+
+type TaskCommandName = 'reassign' | 'reportProgress' | 'requestDeadlineExtension' | 'decideDeadlineExtension' | 'reportCompletion'
+  | 'confirmCompletion' | 'rejectCompletion' | 'pause' | 'resume' | 'cancel';
+
+function taskMutation(name: TaskCommandName) {
+  return async (_: unknown, { input }: { input: Input }, ctx: Ctx) => {
+    const result: CommandResult<unknown> = await ctx.tiendo.tasks[name](split(input), commandContext(ctx, input));
+    const src = await written(ctx, result.position);
+    const taskId = (result.events[0]!.data as { taskId: string }).taskId;
+    return { clientMutationId: input.clientMutationId ?? null, task: taskNode(src.views.tasks.get(taskId)!, src), position: result.position };
+  };
+}
+
+export const mutationResolvers = {
+  Mutation: {
+    registerUnit: async (_: unknown, { input }: { input: Input }, ctx: Ctx) => {
+      const result = await ctx.tiendo.units.register(split(input), commandContext(ctx, input));
+      const src = await written(ctx, result.position);
+      return { clientMutationId: input.clientMutationId ?? null, unit: unitNode(src.views.units.get(String(input.id)), src), position: result.position };
+    },
+    renameUnit: async (_: unknown, { input }: { input: Input }, ctx: Ctx) => {
+      const result = await ctx.tiendo.units.rename(split(input), commandContext(ctx, input));
+      const src = await written(ctx, result.position);
+      return { clientMutationId: input.clientMutationId ?? null, unit: unitNode(src.views.units.get(String(input.unitId)), src), position: result.position };
+    },
+    assignTask: async (_: unknown, { input }: { input: Input }, ctx: Ctx) => {
+      const result = await ctx.tiendo.tasks.assign(split(input), commandContext(ctx, input));
+      const src = await written(ctx, result.position);
+      const taskId = (result.events[0]!.data as { taskId: string }).taskId;
+      return { clientMutationId: input.clientMutationId ?? null, task: taskNode(src.views.tasks.get(taskId)!, src), position: result.position };
+    },
+    delegateTask: async (_: unknown, { input }: { input: Input }, ctx: Ctx) => {
+      const { result, children } = await ctx.tiendo.tasks.delegate(split(input), commandContext(ctx, input));
+      const src = await written(ctx, result.position);
+      return {
+        clientMutationId: input.clientMutationId ?? null,
+        task: taskNode(src.views.tasks.get(String(input.taskId))!, src),
+        children: children.map((id) => taskNode(src.views.tasks.get(id)!, src)),
+        position: result.position,
+      };
+    },
+    reassignTask: taskMutation('reassign'),
+    reportProgress: taskMutation('reportProgress'),
+    requestDeadlineExtension: taskMutation('requestDeadlineExtension'),
+    decideDeadlineExtension: taskMutation('decideDeadlineExtension'),
+    reportCompletion: taskMutation('reportCompletion'),
+    confirmCompletion: taskMutation('confirmCompletion'),
+    rejectCompletion: taskMutation('rejectCompletion'),
+    pauseTask: taskMutation('pause'),
+    resumeTask: taskMutation('resume'),
+    cancelTask: taskMutation('cancel'),
+  },
+};

@@ -1,0 +1,46 @@
+import { join, resolve } from 'node:path';
+import type { Logger } from 'pino';
+import { resolveSecret } from '../auth/tokens.js';
+import type { Config } from '../config.js';
+import type { EventStore } from '../eventstore/port.js';
+import { SqliteEventStore } from '../eventstore/sqlite.js';
+import { ProjectionRunner } from '../runner/runner.js';
+import { TaskCommands } from './tasks.js';
+import { UnitCommands } from './units.js';
+
+/** Everything a running tiendo holds: the store, the read side and the command services. */
+export interface App {
+  config: Config;
+  dataDir: string;
+  store: EventStore;
+  runner: ProjectionRunner;
+  tasks: TaskCommands;
+  units: UnitCommands;
+  secret: Uint8Array;
+  close(): Promise<void>;
+}
+
+export async function openStore(config: Config): Promise<EventStore> {
+  if (config.EVENTSTORE_URL) {
+    const { EventStoreDbEventStore } = await import('../eventstore/eventstoredb.js');
+    return new EventStoreDbEventStore(config.EVENTSTORE_URL);
+  }
+  return new SqliteEventStore(join(resolve(config.TIENDO_DATA), 'events.db'));
+}
+
+export async function createApp(config: Config, log?: Logger): Promise<App> {
+  const dataDir = resolve(config.TIENDO_DATA);
+  const store = await openStore(config);
+  const runner = new ProjectionRunner(store, join(dataDir, 'views.db'), log);
+  const directory = () => runner.views;
+  return {
+    config, dataDir, store, runner,
+    tasks: new TaskCommands(store, directory),
+    units: new UnitCommands(store, directory),
+    secret: resolveSecret(config.TIENDO_AUTH_SECRET, dataDir),
+    async close() {
+      await runner.stop();
+      await store.dispose();
+    },
+  };
+}

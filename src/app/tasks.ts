@@ -1,0 +1,106 @@
+import { type Action, authorize } from '../auth/policy.js';
+import { notFound } from '../errors.js';
+import type { EventStore } from '../eventstore/port.js';
+import { readableId, uuidFromName } from '../shared/ids.js';
+import * as C from '../tasks/commands.js';
+import { decideTask, delegatedTasks, type TaskContext } from '../tasks/decide.js';
+import { type TaskEvent, taskStream } from '../tasks/events.js';
+import { evolveTask } from '../tasks/evolve.js';
+import type { TaskState } from '../tasks/state.js';
+import type { UnitDirectory } from '../units/state.js';
+import { encode } from '../events.js';
+import { parse } from './parse.js';
+import { type CommandContext, type CommandResult, runCommand } from './run-command.js';
+
+type Cmd = C.TaskCommand;
+
+/** The task commands: validate input, authorise against the policy table, decide, append. */
+export class TaskCommands {
+  constructor(private readonly store: EventStore, private readonly units: () => UnitDirectory) {}
+
+  private run(taskId: string, action: Action, command: Cmd, ctx: CommandContext, target?: string): Promise<CommandResult<TaskState>> {
+    const units = this.units();
+    const decideCtx: TaskContext = { now: ctx.now, units };
+    return runCommand<TaskState, TaskEvent>(this.store, {
+      stream: taskStream(taskId),
+      initial: null,
+      evolve: evolveTask,
+      decide: (state) => {
+        const unit = target ?? state?.leadUnitId;
+        if (!unit) throw notFound('TASK', taskId);
+        authorize(action, ctx.actor, unit, units);
+        return decideTask(command, state, decideCtx);
+      },
+    }, ctx);
+  }
+
+  assign(input: Record<string, unknown>, ctx: CommandContext) {
+    const seed = ctx.clientMutationId ? `${ctx.actor.id}|${ctx.clientMutationId}` : undefined;
+    const data = parse(C.AssignTask, { ...input, id: input.id ?? readableId('NV', seed) });
+    return this.run(data.id, 'assignTask', { type: 'AssignTask', data }, ctx, data.leadUnitId);
+  }
+
+  /** The parent records the delegation; then each child task gets its own stream, idempotently. */
+  async delegate(input: unknown, ctx: CommandContext) {
+    const data = parse(C.DelegateTask, input);
+    const result = await this.run(data.taskId, 'delegateTask', { type: 'DelegateTask', data }, ctx);
+    const delegation = result.events.find((e) => e.type === 'TaskDelegated');
+    if (!delegation || !result.stateBefore) return { result, children: [] as string[] };
+    const assigned = delegatedTasks(result.stateBefore, delegation as unknown as Extract<TaskEvent, { type: 'TaskDelegated' }>);
+    let position = result.position;
+    for (const child of assigned) {
+      const meta = { ...delegation.meta, causationId: delegation.id };
+      const event = encode(child, meta, uuidFromName(`${delegation.id}|${child.data.taskId}`));
+      const written = await this.store.append(taskStream(child.data.taskId), [event], 'no_stream')
+        .catch(async (error: unknown) => {
+          // A retry after a crash between parent and children: the child may already be there.
+          const [first] = await this.store.readStream(taskStream(child.data.taskId), { maxCount: 1 });
+          if (first?.id === event.id) return { position: first.position, nextExpectedRevision: 0 };
+          throw error;
+        });
+      if (this.store.comparePositions(written.position, position) > 0) position = written.position;
+    }
+    return { result: { ...result, position }, children: assigned.map((a) => a.data.taskId) };
+  }
+
+  reassign(input: unknown, ctx: CommandContext) {
+    const data = parse(C.ReassignTask, input);
+    return this.run(data.taskId, 'reassignTask', { type: 'ReassignTask', data }, ctx);
+  }
+  reportProgress(input: unknown, ctx: CommandContext) {
+    const data = parse(C.ReportProgress, input);
+    return this.run(data.taskId, 'reportProgress', { type: 'ReportProgress', data }, ctx);
+  }
+  requestDeadlineExtension(input: unknown, ctx: CommandContext) {
+    const data = parse(C.RequestDeadlineExtension, input);
+    return this.run(data.taskId, 'requestDeadlineExtension', { type: 'RequestDeadlineExtension', data }, ctx);
+  }
+  decideDeadlineExtension(input: unknown, ctx: CommandContext) {
+    const data = parse(C.DecideDeadlineExtension, input);
+    return this.run(data.taskId, 'decideDeadlineExtension', { type: 'DecideDeadlineExtension', data }, ctx);
+  }
+  reportCompletion(input: unknown, ctx: CommandContext) {
+    const data = parse(C.ReportCompletion, input);
+    return this.run(data.taskId, 'reportCompletion', { type: 'ReportCompletion', data }, ctx);
+  }
+  confirmCompletion(input: unknown, ctx: CommandContext) {
+    const data = parse(C.DecideCompletion, input);
+    return this.run(data.taskId, 'confirmCompletion', { type: 'ConfirmCompletion', data }, ctx);
+  }
+  rejectCompletion(input: unknown, ctx: CommandContext) {
+    const data = parse(C.DecideCompletion, input);
+    return this.run(data.taskId, 'rejectCompletion', { type: 'RejectCompletion', data }, ctx);
+  }
+  pause(input: unknown, ctx: CommandContext) {
+    const data = parse(C.ChangeTaskPhase, input);
+    return this.run(data.taskId, 'pauseTask', { type: 'PauseTask', data }, ctx);
+  }
+  resume(input: unknown, ctx: CommandContext) {
+    const data = parse(C.ChangeTaskPhase, input);
+    return this.run(data.taskId, 'resumeTask', { type: 'ResumeTask', data }, ctx);
+  }
+  cancel(input: unknown, ctx: CommandContext) {
+    const data = parse(C.ChangeTaskPhase, input);
+    return this.run(data.taskId, 'cancelTask', { type: 'CancelTask', data }, ctx);
+  }
+}

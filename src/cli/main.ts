@@ -1,0 +1,61 @@
+import { parseArgs } from 'node:util';
+import { SingleBar, Presets } from 'cli-progress';
+import pino from 'pino';
+import { createApp } from '../app/app.js';
+import { mintToken } from '../auth/tokens.js';
+import { ConfigError, loadConfig } from '../config.js';
+import { Role } from '../shared/schemas.js';
+import { serve } from './serve.js';
+
+const usage = `tiendo — Project 06 progress tracker
+
+  tiendo serve                     start the API (PORT, TIENDO_DATA, EVENTSTORE_URL …)
+  tiendo token --role R --unit U   mint a token (roles: focal_point inspector leader admin)
+               [--sub ID] [--ttl 30d]
+  tiendo rebuild                   rebuild the read models from every event (server stopped)
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const config = loadConfig();
+  switch (command) {
+    case 'serve':
+      await serve(config);
+      return -1;
+    case 'token': {
+      const { values } = parseArgs({ args: rest, options: { role: { type: 'string' }, unit: { type: 'string' }, sub: { type: 'string' }, ttl: { type: 'string' } } });
+      const role = Role.safeParse(values.role);
+      if (!role.success || !values.unit) {
+        process.stderr.write(`tiendo token: --role (${Role.options.join(', ')}) and --unit are required\n`);
+        return 2;
+      }
+      const app = await createApp(config);
+      const token = await mintToken(app.secret, { id: values.sub ?? `${role.data}@${values.unit}`, role: role.data, unit: values.unit }, values.ttl ?? '30d');
+      await app.close();
+      process.stdout.write(`${token}\n`);
+      return 0;
+    }
+    case 'rebuild': {
+      const app = await createApp(config, pino({ level: 'warn' }));
+      const total = (await app.store.readAll({ direction: 'backwards', maxCount: 1 }))[0]?.position;
+      const bar = new SingleBar({ format: 'rebuild [{bar}] {value} events | {duration}s', hideCursor: true }, Presets.shades_classic);
+      bar.start(total ? Number(total) || 0 : 0, 0);
+      const done = await app.runner.rebuild((n) => bar.update(n));
+      bar.stop();
+      await app.close();
+      process.stdout.write(`rebuilt read models from ${done} events\n`);
+      return 0;
+    }
+    default:
+      process.stdout.write(usage);
+      return command && command !== 'help' && command !== '--help' ? 2 : 0;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => { if (code >= 0) process.exitCode = code; },
+  (error: unknown) => {
+    process.stderr.write(error instanceof ConfigError ? `${error.message}\n` : `tiendo: ${(error as Error).stack ?? String(error)}\n`);
+    process.exitCode = 1;
+  },
+);
