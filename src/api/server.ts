@@ -7,7 +7,7 @@ import type { App } from '../app/app.js';
 import { verifyBearer } from '../auth/tokens.js';
 import { ErrorCode, TiendoError } from '../errors.js';
 import type { Actor } from '../shared/schemas.js';
-import { errorBody, formatError } from './errors.js';
+import { errorBody, formatExecution } from './errors.js';
 import { type Ctx, source } from './nodes.js';
 import { mutationResolvers } from './resolvers/mutations.js';
 import { progressResolvers } from './resolvers/progress.js';
@@ -74,11 +74,7 @@ export async function buildServer(app: App, log: Logger): Promise<FastifyInstanc
     graphiql: !production,
     ide: false,
     allowBatchedQueries: false,
-    errorFormatter: (execution) => {
-      const errors = execution.errors.map((e) => formatError(e, server.log));
-      const requestError = execution.data == null && errors.every((e) => !e.path);
-      return { statusCode: requestError ? 400 : 200, response: { data: execution.data ?? null, errors } as never };
-    },
+    errorFormatter: (execution) => formatExecution(execution, server.log) as never,
   });
 
   return server;

@@ -1,4 +1,4 @@
-import { forbidden } from '../errors.js';
+import { forbidden, notFound } from '../errors.js';
 import type { Actor, Role } from '../shared/schemas.js';
 import type { UnitDirectory } from '../units/state.js';
 
@@ -52,6 +52,7 @@ function inScope(scope: Scope, actor: Actor, target: string, units: UnitDirector
 export function authorize(action: Action, actor: Actor, targetUnitId: string, units: UnitDirectory): void {
   const scope = (policy[action] as Partial<Record<Role, Scope>>)[actor.role];
   if (!scope) throw forbidden(`a ${actor.role} may not ${action}`);
+  if (scope !== 'any' && !units.get(targetUnitId)) throw notFound('UNIT', targetUnitId);
   if (!inScope(scope, actor, targetUnitId, units)) {
     throw forbidden(`${actor.role} of unit ${actor.unit} may not ${action} for unit ${targetUnitId}`);
   }

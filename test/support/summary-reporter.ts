@@ -18,12 +18,16 @@ export default class SummaryReporter implements Reporter {
         else {
           skipped++;
           const note = result.state === 'skipped' && result.note ? ` (${result.note})` : '';
-          skippedNames.push(`${m.moduleId.replace(process.cwd() + '/', '')} > ${t.fullName}${note}`);
+          // One line per skipped suite: the suite's name carries the reason.
+          const suite = t.fullName.split(' > ')[0];
+          skippedNames.push(`${m.moduleId.replace(process.cwd() + '/', '')} > ${t.fullName === suite ? t.fullName : suite}${note}`);
         }
       }
       if (m.state() === 'failed' && [...m.children.allTests()].length === 0) failed++;
     }
-    if (skippedNames.length) process.stdout.write(`\nskipped:\n${skippedNames.map((n) => `  - ${n}`).join('\n')}\n`);
+    const counts = new Map<string, number>();
+    for (const n of skippedNames) counts.set(n, (counts.get(n) ?? 0) + 1);
+    if (counts.size) process.stdout.write(`\nskipped:\n${[...counts].map(([n, c]) => `  - ${n}: ${c} test${c > 1 ? 's' : ''}`).join('\n')}\n`);
     process.stdout.write(`\n${passed} passed, ${failed} failed, ${skipped} skipped\n`);
   }
 }
