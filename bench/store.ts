@@ -76,7 +76,7 @@ function workload(streams: number, perStream: number): { stream: string; events:
 interface Figure { events: number; seconds: number; perSecond: number; p50Ms?: number; p99Ms?: number }
 
 function figure(events: number, ms: number, latencies?: number[]): Figure {
-  const f: Figure = { events, seconds: ms / 1000, perSecond: Math.round(events / (ms / 1000)) };
+  const f: Figure = { events, seconds: Math.round(ms) / 1000, perSecond: Math.round(events / (ms / 1000)) };
   if (latencies) {
     latencies.sort((a, b) => a - b);
     const at = (q: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]! * 100) / 100;

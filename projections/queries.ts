@@ -1,5 +1,8 @@
 import { type TaskStatus, TaskStatuses, isCompleted, taskStatus } from '../src/tasks/status.js';
 import type { UnitState } from '../src/units/state.js';
+import type { Finding } from '../src/inspections/state.js';
+import { isOpenObstacle } from '../src/obstacles/state.js';
+import { dateAt } from '../src/shared/time.js';
 import type { Views } from '../src/runner/views.js';
 import { type FieldChange, diffTasks } from './history.js';
 import type { TaskView } from './task-view.js';
@@ -146,23 +149,35 @@ export function indicatorTotals(views: Views, tasks: TaskView[], rollup = new Ro
 export interface UnitProgressResult extends Summary {
   unit: UnitState;
   indicators: IndicatorFigure[];
+  openObstacles: number;
+  obstaclesByCategory: { category: string; count: number }[];
+  openFindings: number;
+  overdueFindings: Finding[];
 }
 
 export function unitProgress(views: Views, unit: UnitState, includeDescendants: boolean, o: QueryOptions): UnitProgressResult {
   const tasks = tasksInScope(views, unit.id, includeDescendants);
   const summary = summarize(tasks, o);
-  return { unit, ...summary, overdue: summary.overdue.filter(o.canSee), indicators: indicatorTotals(views, tasks) };
+  const obstacles = openObstacles(views, tasks);
+  const findings = openFindings(views, unit.id, includeDescendants, o.at);
+  return {
+    unit, ...summary, overdue: summary.overdue.filter(o.canSee),
+    indicators: withReportedFigures(views, unit.id, tasks, indicatorTotals(views, tasks)),
+    openObstacles: obstacles.total, obstaclesByCategory: obstacles.byCategory,
+    openFindings: findings.open.length, overdueFindings: findings.overdue,
+  };
 }
 
-export interface DashboardRow { unit: UnitState; totalTasks: number; overdue: number; onTimeRate: number | null }
+export interface DashboardRow { unit: UnitState; totalTasks: number; overdue: number; onTimeRate: number | null; openObstacles: number }
 
 /** Ranked by on-time rate (units with nothing completed last), then fewest overdue, then name. */
 export function dashboardRows(views: Views, kinds: Set<string>, o: Pick<QueryOptions, 'at' | 'dueSoonDays'>): DashboardRow[] {
   const rows: DashboardRow[] = [];
   for (const unit of views.units.values()) {
     if (!kinds.has(unit.kind)) continue;
-    const s = summarize(tasksInScope(views, unit.id, true), o);
-    rows.push({ unit, totalTasks: s.totalTasks, overdue: s.overdue.length, onTimeRate: s.onTimeRate });
+    const tasks = tasksInScope(views, unit.id, true);
+    const s = summarize(tasks, o);
+    rows.push({ unit, totalTasks: s.totalTasks, overdue: s.overdue.length, onTimeRate: s.onTimeRate, openObstacles: openObstacles(views, tasks).total });
   }
   return rows.sort((a, b) =>
     (b.onTimeRate ?? -1) - (a.onTimeRate ?? -1) || a.overdue - b.overdue || a.unit.name.localeCompare(b.unit.name, 'vi'));
@@ -183,4 +198,48 @@ export function compareViews(from: Views, to: Views, unitId: string, canSee: (t:
     .filter((c) => c.changes.length > 0);
   const byId = (x: { id: string }, y: { id: string }) => (x.id < y.id ? -1 : 1);
   return { added: added.sort(byId), removed: removed.sort(byId), changed: changed.sort((x, y) => byId(x.task, y.task)) };
+}
+
+const CATEGORIES = ['LEGAL', 'FUNDING', 'INFRASTRUCTURE', 'DATA', 'HUMAN_RESOURCES', 'COORDINATION', 'OTHER'] as const;
+
+/** Open obstacles on the given tasks (all tasks when none given), counted by category. */
+export function openObstacles(views: Views, tasks?: TaskView[]): { total: number; byCategory: { category: string; count: number }[] } {
+  const counts = new Map<string, number>(CATEGORIES.map((c) => [c, 0]));
+  const pool = tasks
+    ? tasks.flatMap((t) => [...(views.obstaclesByTask.get(t.id) ?? [])].map((id) => views.obstacles.get(id)!))
+    : [...views.obstacles.values()];
+  let total = 0;
+  for (const o of pool) {
+    if (!isOpenObstacle(o)) continue;
+    total++;
+    counts.set(o.category, counts.get(o.category)! + 1);
+  }
+  return { total, byCategory: CATEGORIES.map((category) => ({ category, count: counts.get(category)! })) };
+}
+
+export const isFindingOverdue = (f: Finding, at: string) => f.status !== 'CLOSED' && f.dueDate !== null && dateAt(at) > f.dueDate;
+
+/** Findings not closed against the unit (and its subtree), and those of them past their due date. */
+export function openFindings(views: Views, unitId: string, includeDescendants: boolean, at: string): { open: Finding[]; overdue: Finding[] } {
+  const units = new Set(includeDescendants ? views.subtree(unitId) : [unitId]);
+  const open: Finding[] = [];
+  for (const i of views.inspections.values()) for (const f of i.findings) if (f.status !== 'CLOSED' && units.has(f.unitId)) open.push(f);
+  return { open, overdue: open.filter((f) => isFindingOverdue(f, at)).sort((a, b) => (a.dueDate! < b.dueDate! ? -1 : 1)) };
+}
+
+/**
+ * Figures a unit reported in its periodic reports stand in for the task-level totals of the
+ * same indicator when the report is newer than every task-level figure behind the total.
+ */
+export function withReportedFigures(views: Views, unitId: string, tasks: TaskView[], totals: IndicatorFigure[]): IndicatorFigure[] {
+  const reports = [...(views.reportsByUnit.get(unitId) ?? [])].map((k) => views.reports.get(k)!);
+  if (reports.length === 0) return totals;
+  const latest = reports.reduce((a, b) => (a.lastSubmittedAt >= b.lastSubmittedAt ? a : b));
+  return totals.map((t) => {
+    const reported = latest.indicators.find((i) => i.code === t.code);
+    if (!reported) return t;
+    const newestTaskFigure = tasks.flatMap((task) => task.indicators.filter((i) => i.code === t.code && i.actualAt).map((i) => i.actualAt!))
+      .reduce<string | null>((a, b) => (a === null || b > a ? b : a), null);
+    return newestTaskFigure === null || latest.lastSubmittedAt > newestTaskFigure ? { ...t, actual: reported.value } : t;
+  });
 }

@@ -2,13 +2,18 @@ import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import type { NewEvent, RecordedEvent } from './eventstore/port.js';
 import { type Decided, type Envelope, EventMetadata } from './shared/schemas.js';
+import { type InspectionEvent, inspectionEventSchemas } from './inspections/events.js';
+import { type ObstacleEvent, obstacleEventSchemas } from './obstacles/events.js';
+import { type ReportEvent, reportEventSchemas } from './reports/events.js';
 import { type TaskEvent, taskEventSchemas } from './tasks/events.js';
 import { type UnitEvent, unitEventSchemas } from './units/events.js';
 
 /** Every event type tiendo stores, with the zod schema of its current version. */
-const schemas: Record<string, z.ZodType> = { ...unitEventSchemas, ...taskEventSchemas };
+const schemas: Record<string, z.ZodType> = {
+  ...unitEventSchemas, ...taskEventSchemas, ...obstacleEventSchemas, ...inspectionEventSchemas, ...reportEventSchemas,
+};
 
-export type DomainEvent = UnitEvent | TaskEvent;
+export type DomainEvent = UnitEvent | TaskEvent | ObstacleEvent | InspectionEvent | ReportEvent;
 export type DomainEnvelope = Envelope<DomainEvent>;
 
 /** Current schemaVersion per type; a type not listed is at version 1. */

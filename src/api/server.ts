@@ -9,9 +9,12 @@ import { ErrorCode, TiendoError } from '../errors.js';
 import type { Actor } from '../shared/schemas.js';
 import { errorBody, formatExecution } from './errors.js';
 import { type Ctx, source } from './nodes.js';
-import { mutationResolvers } from './resolvers/mutations.js';
+import { inspectionResolvers } from './resolvers/inspections.js';
+import { mutationResolvers, recordMutationResolvers } from './resolvers/mutations.js';
+import { obstacleResolvers } from './resolvers/obstacles.js';
 import { progressResolvers } from './resolvers/progress.js';
-import { actorNode, taskResolvers } from './resolvers/tasks.js';
+import { reportResolvers } from './resolvers/reports.js';
+import { actorNode, basisResolvers, taskResolvers } from './resolvers/tasks.js';
 import { unitResolvers } from './resolvers/units.js';
 import { DateScalar, DateTimeScalar } from './scalars.js';
 
@@ -67,7 +70,8 @@ export async function buildServer(app: App, log: Logger): Promise<FastifyInstanc
     schema: readFileSync(schemaFile, 'utf8'),
     resolvers: mergeResolvers(
       { Date: DateScalar, DateTime: DateTimeScalar } as unknown as ResolverMap,
-      unitResolvers, taskResolvers, progressResolvers, mutationResolvers,
+      unitResolvers, taskResolvers, basisResolvers, progressResolvers, obstacleResolvers, inspectionResolvers, reportResolvers,
+      mutationResolvers, recordMutationResolvers,
       { Query: { me: (_: unknown, __: unknown, ctx: Ctx) => actorNode({ ...ctx.actor }, source(ctx.tiendo.runner.views, ctx.now, false)) } },
     ) as never,
     context: (req): Ctx => ({ tiendo: app, actor: req.actor!, now: new Date().toISOString(), requestId: req.id }),

@@ -5,6 +5,9 @@ import type { Config } from '../config.js';
 import type { EventStore } from '../eventstore/port.js';
 import { SqliteEventStore } from '../eventstore/sqlite.js';
 import { ProjectionRunner } from '../runner/runner.js';
+import { InspectionCommands } from './inspections.js';
+import { ObstacleCommands } from './obstacles.js';
+import { ReportCommands } from './reports.js';
 import { TaskCommands } from './tasks.js';
 import { UnitCommands } from './units.js';
 
@@ -16,6 +19,9 @@ export interface App {
   runner: ProjectionRunner;
   tasks: TaskCommands;
   units: UnitCommands;
+  obstacles: ObstacleCommands;
+  inspections: InspectionCommands;
+  reports: ReportCommands;
   secret: Uint8Array;
   close(): Promise<void>;
 }
@@ -37,6 +43,9 @@ export async function createApp(config: Config, log?: Logger): Promise<App> {
     config, dataDir, store, runner,
     tasks: new TaskCommands(store, directory),
     units: new UnitCommands(store, directory),
+    obstacles: new ObstacleCommands(store, directory),
+    inspections: new InspectionCommands(store, directory),
+    reports: new ReportCommands(store, directory),
     secret: resolveSecret(config.TIENDO_AUTH_SECRET, dataDir),
     async close() {
       await runner.stop();

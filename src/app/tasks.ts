@@ -7,16 +7,26 @@ import { decideTask, delegatedTasks, type TaskContext } from '../tasks/decide.js
 import { type TaskEvent, taskStream } from '../tasks/events.js';
 import { evolveTask } from '../tasks/evolve.js';
 import type { TaskState } from '../tasks/state.js';
-import type { UnitDirectory } from '../units/state.js';
+import type { Views } from '../runner/views.js';
+import type { Basis } from '../shared/schemas.js';
 import { encode } from '../events.js';
 import { parse } from './parse.js';
 import { type CommandContext, type CommandResult, runCommand } from './run-command.js';
 
 type Cmd = C.TaskCommand;
 
+/** A basis that names an obstacle, finding or inspection must name one that exists: that link answers "why". */
+function checkBasis(basis: Basis[], views: Views): void {
+  for (const b of basis) {
+    if (b.kind === 'OBSTACLE' && !views.obstacles.has(b.ref)) throw notFound('OBSTACLE', b.ref);
+    if (b.kind === 'FINDING' && !views.findingIndex.has(b.ref)) throw notFound('FINDING', b.ref);
+    if (b.kind === 'INSPECTION' && !views.inspections.has(b.ref)) throw notFound('INSPECTION', b.ref);
+  }
+}
+
 /** The task commands: validate input, authorise against the policy table, decide, append. */
 export class TaskCommands {
-  constructor(private readonly store: EventStore, private readonly units: () => UnitDirectory) {}
+  constructor(private readonly store: EventStore, private readonly units: () => Views) {}
 
   private run(taskId: string, action: Action, command: Cmd, ctx: CommandContext, target?: string): Promise<CommandResult<TaskState>> {
     const units = this.units();
@@ -29,6 +39,7 @@ export class TaskCommands {
         const unit = target ?? state?.leadUnitId;
         if (!unit) throw notFound('TASK', taskId);
         authorize(action, ctx.actor, unit, units);
+        checkBasis((command.data as { basis?: Basis[] }).basis ?? [], units);
         return decideTask(command, state, decideCtx);
       },
     }, ctx);

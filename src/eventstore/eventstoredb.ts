@@ -141,8 +141,9 @@ export class EventStoreDbEventStore implements EventStore {
       id: e.id,
       type: e.type,
       // The client serialises after awaiting its connection: snapshot now so later mutations are not stored.
+      // (Its type omits top-level numbers, booleans and null, which it serialises all the same.)
       data: structuredClone(e.data) as Record<string, unknown>,
-      // Bytes rather than an object: the client drops falsy metadata (null, 0, ''), which are valid JSON.
+      // Bytes rather than an object: the client drops falsy metadata (0, '', false), which are valid JSON.
       metadata: encoder.encode(JSON.stringify(e.metadata ?? {})),
     }));
     let result;

@@ -4,22 +4,19 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import type { HistoryEntry } from '../../projections/history.js';
-import type { TaskView } from '../../projections/task-view.js';
 import type { EventStore, RecordedEvent, Subscription } from '../eventstore/port.js';
 import { type DomainEnvelope, decode } from '../events.js';
-import type { UnitState } from '../units/state.js';
-import { type Applied, Views } from './views.js';
+import { type Applied, type Row, Views } from './views.js';
 
 /** Bump when a projection changes shape or meaning: the read model is then rebuilt at start. */
-export const PROJECTION_VERSION = '1';
+export const PROJECTION_VERSION = '2';
 const FLUSH_EVERY = 1000;
 const ASOF_CACHE = 8;
 const REPLAY_PAGE = 5000;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS units (id TEXT PRIMARY KEY, json TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS tasks (id TEXT PRIMARY KEY, json TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS rows (kind TEXT NOT NULL, id TEXT NOT NULL, json TEXT NOT NULL, PRIMARY KEY (kind, id));
 CREATE TABLE IF NOT EXISTS history (
   seq INTEGER PRIMARY KEY,
   task_id TEXT NOT NULL,
@@ -46,8 +43,7 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
   private readonly db: Database.Database;
   private sub: Subscription | undefined;
   private loop: Promise<void> | undefined;
-  private dirtyUnits = new Map<string, UnitState>();
-  private dirtyTasks = new Map<string, TaskView>();
+  private dirty = new Map<string, Row>();
   private newHistory: HistoryEntry[] = [];
   private pending = 0;
   private waiters: { position: string; resolve: () => void }[] = [];
@@ -76,8 +72,10 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
       this.log?.info({ from: meta('projectionVersion') ?? null, to: PROJECTION_VERSION }, 'projections changed: rebuilding read model');
       this.wipe();
     } else {
-      for (const r of this.db.prepare<[], { json: string }>('SELECT json FROM units').all()) this.views.putUnit(JSON.parse(r.json));
-      for (const r of this.db.prepare<[], { json: string }>('SELECT json FROM tasks').all()) this.views.putTask(JSON.parse(r.json));
+      // Units first: other rows' indexes do not depend on them, but a reader may as soon as they load.
+      for (const r of this.db.prepare<[], { kind: Row['kind']; id: string; json: string }>("SELECT kind, id, json FROM rows ORDER BY kind = 'unit' DESC").all()) {
+        this.views.load({ kind: r.kind, id: r.id, value: JSON.parse(r.json) } as Row);
+      }
       this.checkpoint = meta('checkpoint') ?? null;
       this.views.position = this.checkpoint;
       this.views.lastOccurredAt = meta('lastOccurredAt') ?? null;
@@ -119,21 +117,18 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
       return null;
     }
     const applied = this.views.apply(event);
-    if (applied.unit) this.dirtyUnits.set(applied.unit.id, applied.unit);
-    if (applied.task) this.dirtyTasks.set(applied.task.after.id, applied.task.after);
+    if (applied.row) this.dirty.set(`${applied.row.kind}:${applied.row.id}`, applied.row);
     if (applied.history) this.newHistory.push(applied.history);
     this.pending++;
     return { ...applied, event };
   }
 
   private readonly persist = () => {
-    const putUnit = this.db.prepare('INSERT OR REPLACE INTO units (id, json) VALUES (?, ?)');
-    const putTask = this.db.prepare('INSERT OR REPLACE INTO tasks (id, json) VALUES (?, ?)');
+    const putRow = this.db.prepare('INSERT OR REPLACE INTO rows (kind, id, json) VALUES (?, ?, ?)');
     const putHistory = this.db.prepare('INSERT OR REPLACE INTO history (task_id, revision, at, commitment, json) VALUES (?, ?, ?, ?, ?)');
     const putMeta = this.db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)');
     return this.db.transaction(() => {
-      for (const u of this.dirtyUnits.values()) putUnit.run(u.id, JSON.stringify(u));
-      for (const t of this.dirtyTasks.values()) putTask.run(t.id, JSON.stringify(t));
+      for (const r of this.dirty.values()) putRow.run(r.kind, r.id, JSON.stringify(r.value));
       for (const h of this.newHistory) putHistory.run(h.taskId, h.revision, h.at, h.commitment ? 1 : 0, JSON.stringify(h));
       if (this.views.position) putMeta.run('checkpoint', this.views.position);
       if (this.views.lastOccurredAt) putMeta.run('lastOccurredAt', this.views.lastOccurredAt);
@@ -147,14 +142,13 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
     if (this.pending === 0 && this.views.position === this.checkpoint) return;
     (this.persistTx ??= this.persist())();
     this.checkpoint = this.views.position;
-    this.dirtyUnits.clear();
-    this.dirtyTasks.clear();
+    this.dirty.clear();
     this.newHistory = [];
     this.pending = 0;
   }
 
   private wipe(): void {
-    this.db.exec('DELETE FROM units; DELETE FROM tasks; DELETE FROM history; DELETE FROM meta;');
+    this.db.exec('DELETE FROM rows; DELETE FROM history; DELETE FROM meta;');
   }
 
   private resolveWaiters(): void {
@@ -238,8 +232,7 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
     this.wipe();
     this.views = new Views();
     this.checkpoint = null;
-    this.dirtyUnits.clear();
-    this.dirtyTasks.clear();
+    this.dirty.clear();
     this.newHistory = [];
     let done = 0;
     for (let from: string = 'start'; ;) {

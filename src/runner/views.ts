@@ -1,20 +1,41 @@
 import { evolveTaskView, type TaskView } from '../../projections/task-view.js';
 import { type HistoryEntry, historyEntry } from '../../projections/history.js';
 import type { DomainEnvelope } from '../events.js';
+import type { InspectionEvent } from '../inspections/events.js';
+import { evolveInspection } from '../inspections/evolve.js';
+import type { Inspection } from '../inspections/state.js';
+import type { ObstacleEvent } from '../obstacles/events.js';
+import { evolveObstacle } from '../obstacles/evolve.js';
+import type { Obstacle } from '../obstacles/state.js';
+import type { ReportEvent } from '../reports/events.js';
+import { evolveReport } from '../reports/evolve.js';
+import type { PeriodicReport } from '../reports/state.js';
 import type { UnitEvent } from '../units/events.js';
 import { evolveUnit } from '../units/evolve.js';
 import type { UnitDirectory, UnitState } from '../units/state.js';
 
+/** A read-model row as the runner persists it: one per unit, task, obstacle, inspection and report. */
+export type Row =
+  | { kind: 'unit'; id: string; value: UnitState }
+  | { kind: 'task'; id: string; value: TaskView }
+  | { kind: 'obstacle'; id: string; value: ObstacleView }
+  | { kind: 'inspection'; id: string; value: InspectionView }
+  | { kind: 'report'; id: string; value: PeriodicReport };
+
+/** Obstacles and inspections carry their stream version, to be passed back as expectedVersion. */
+export type ObstacleView = Obstacle & { version: number };
+export type InspectionView = Inspection & { version: number };
+
 export interface Applied {
-  unit?: UnitState;
+  row?: Row;
   task?: { before: TaskView | null; after: TaskView };
   history?: HistoryEntry;
 }
 
 /**
- * The in-memory read model: rows kept by the pure reducers of projections/, plus the indexes
- * queries need. The live runner and every `asOf` replay use this same class, so history is never
- * computed by a second implementation. It does no I/O.
+ * The in-memory read model: rows kept by the pure reducers of projections/ and the features'
+ * evolve functions, plus the indexes queries need. The live runner and every `asOf` replay use
+ * this same class, so history is never computed by a second implementation. It does no I/O.
  */
 export class Views implements UnitDirectory {
   readonly units = new Map<string, UnitState>();
@@ -22,6 +43,14 @@ export class Views implements UnitDirectory {
   readonly tasks = new Map<string, TaskView>();
   readonly tasksByLead = new Map<string, Set<string>>();
   readonly tasksByCoordinator = new Map<string, Set<string>>();
+  readonly obstacles = new Map<string, ObstacleView>();
+  readonly obstaclesByTask = new Map<string, Set<string>>();
+  readonly inspections = new Map<string, InspectionView>();
+  /** finding id → inspection id */
+  readonly findingIndex = new Map<string, string>();
+  /** report stream key → the unit's report for that period */
+  readonly reports = new Map<string, PeriodicReport>();
+  readonly reportsByUnit = new Map<string, Set<string>>();
   /** Position of the last event applied, null before the first. */
   position: string | null = null;
   /** occurredAt of the latest event applied: how far in time this view reaches. */
@@ -30,38 +59,89 @@ export class Views implements UnitDirectory {
   apply(e: DomainEnvelope): Applied {
     this.position = e.position;
     if (!this.lastOccurredAt || e.meta.occurredAt > this.lastOccurredAt) this.lastOccurredAt = e.meta.occurredAt;
-    if (e.stream.startsWith('unit-')) {
-      const before = this.units.get((e.data as { unitId: string }).unitId) ?? null;
-      const after = evolveUnit(before, e as unknown as UnitEvent);
-      if (after) this.putUnit(after);
-      return after ? { unit: after } : {};
+    const at = e.meta.occurredAt;
+    const prefix = e.stream.slice(0, e.stream.indexOf('-'));
+    const row = ((): Row | undefined => {
+      switch (prefix) {
+        case 'unit': {
+          const id = (e.data as { unitId: string }).unitId;
+          const value = evolveUnit(this.units.get(id) ?? null, e as unknown as UnitEvent);
+          return value ? { kind: 'unit', id, value } : undefined;
+        }
+        case 'obstacle': {
+          const id = (e.data as { obstacleId: string }).obstacleId;
+          const value = evolveObstacle(this.obstacles.get(id) ?? null, e as unknown as ObstacleEvent, at);
+          return value ? { kind: 'obstacle', id, value: { ...value, version: e.revision } } : undefined;
+        }
+        case 'inspection': {
+          const id = (e.data as { inspectionId: string }).inspectionId;
+          const value = evolveInspection(this.inspections.get(id) ?? null, e as unknown as InspectionEvent, at);
+          return value ? { kind: 'inspection', id, value: { ...value, version: e.revision } } : undefined;
+        }
+        case 'report': {
+          const id = e.stream.slice('report-'.length);
+          const value = evolveReport(this.reports.get(id) ?? null, e as unknown as ReportEvent, at);
+          return value ? { kind: 'report', id, value } : undefined;
+        }
+        default:
+          return undefined;
+      }
+    })();
+    if (row) {
+      this.load(row);
+      return { row };
     }
-    if (e.stream.startsWith('task-')) {
+    if (prefix === 'task') {
       const taskId = (e.data as { taskId: string }).taskId;
       const before = this.tasks.get(taskId) ?? null;
       const after = evolveTaskView(before, e);
       if (!after) return {};
-      this.putTask(after, before);
-      return { task: { before, after }, history: historyEntry(before, after, e) };
+      this.load({ kind: 'task', id: taskId, value: after });
+      return { row: { kind: 'task', id: taskId, value: after }, task: { before, after }, history: historyEntry(before, after, e) };
     }
     return {};
   }
 
-  putUnit(unit: UnitState): void {
-    const old = this.units.get(unit.id);
-    if (!old || old.parentId !== unit.parentId) {
-      if (old?.parentId) this.unitChildren.set(old.parentId, (this.unitChildren.get(old.parentId) ?? []).filter((c) => c !== unit.id));
-      if (unit.parentId) this.unitChildren.set(unit.parentId, [...(this.unitChildren.get(unit.parentId) ?? []), unit.id]);
+  /** Puts a row in place and keeps the indexes true; also how persisted rows are restored. */
+  load(row: Row): void {
+    switch (row.kind) {
+      case 'unit': {
+        const unit = row.value;
+        const old = this.units.get(unit.id);
+        if (!old || old.parentId !== unit.parentId) {
+          if (old?.parentId) this.unitChildren.set(old.parentId, (this.unitChildren.get(old.parentId) ?? []).filter((c) => c !== unit.id));
+          if (unit.parentId) this.unitChildren.set(unit.parentId, [...(this.unitChildren.get(unit.parentId) ?? []), unit.id]);
+        }
+        this.units.set(unit.id, unit);
+        return;
+      }
+      case 'task': {
+        const task = row.value;
+        const before = this.tasks.get(task.id);
+        if (before && before.leadUnitId !== task.leadUnitId) this.tasksByLead.get(before.leadUnitId)?.delete(task.id);
+        index(this.tasksByLead, task.leadUnitId, task.id);
+        for (const c of before?.coordinatorIds ?? []) if (!task.coordinatorIds.includes(c)) this.tasksByCoordinator.get(c)?.delete(task.id);
+        for (const c of task.coordinatorIds) index(this.tasksByCoordinator, c, task.id);
+        this.tasks.set(task.id, task);
+        return;
+      }
+      case 'obstacle':
+        this.obstacles.set(row.id, row.value);
+        index(this.obstaclesByTask, row.value.taskId, row.id);
+        return;
+      case 'inspection':
+        this.inspections.set(row.id, row.value);
+        for (const f of row.value.findings) this.findingIndex.set(f.id, row.id);
+        return;
+      case 'report':
+        this.reports.set(row.id, row.value);
+        index(this.reportsByUnit, row.value.unitId, row.id);
+        return;
+      default: {
+        const never: never = row;
+        return never;
+      }
     }
-    this.units.set(unit.id, unit);
-  }
-
-  putTask(task: TaskView, before: TaskView | null = this.tasks.get(task.id) ?? null): void {
-    if (before && before.leadUnitId !== task.leadUnitId) this.tasksByLead.get(before.leadUnitId)?.delete(task.id);
-    index(this.tasksByLead, task.leadUnitId, task.id);
-    for (const c of before?.coordinatorIds ?? []) if (!task.coordinatorIds.includes(c)) this.tasksByCoordinator.get(c)?.delete(task.id);
-    for (const c of task.coordinatorIds) index(this.tasksByCoordinator, c, task.id);
-    this.tasks.set(task.id, task);
   }
 
   get(id: string): UnitState | undefined {
@@ -85,12 +165,6 @@ export class Views implements UnitDirectory {
       out.push(u);
       stack.push(...(this.unitChildren.get(u) ?? []));
     }
-    return out;
-  }
-
-  ancestors(unitId: string): string[] {
-    const out: string[] = [];
-    for (let u = this.units.get(unitId)?.parentId; u && out.length < 64; u = this.units.get(u)?.parentId) out.push(u);
     return out;
   }
 }

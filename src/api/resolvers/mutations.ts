@@ -1,5 +1,6 @@
 import type { CommandContext, CommandResult } from '../../app/run-command.js';
 import { type Ctx, source, taskNode, unitNode } from '../nodes.js';
+import { findingNode } from './inspections.js';
 
 type Input = Record<string, unknown> & { clientMutationId?: string | null; expectedVersion?: number | null };
 
@@ -80,5 +81,49 @@ export const mutationResolvers = {
     pauseTask: taskMutation('pause'),
     resumeTask: taskMutation('resume'),
     cancelTask: taskMutation('cancel'),
+  },
+};
+
+/** Obstacles, inspections and periodic reports: the same shape, other payloads. */
+export const recordMutationResolvers = {
+  Mutation: {
+    ...Object.fromEntries((['raise', 'escalate', 'resolve', 'withdraw'] as const).map((name) => [
+      `${name}Obstacle`,
+      async (_: unknown, { input }: { input: Input }, ctx: Ctx) => {
+        const result = await ctx.tiendo.obstacles[name](split(input), commandContext(ctx, input));
+        const src = await written(ctx, result.position);
+        const id = (result.events[0]!.data as { obstacleId: string }).obstacleId;
+        return { clientMutationId: input.clientMutationId ?? null, obstacle: { ...src.views.obstacles.get(id)!, __src: src }, position: result.position };
+      },
+    ])),
+    planInspection: async (_: unknown, { input }: { input: Input }, ctx: Ctx) => {
+      const result = await ctx.tiendo.inspections.plan(split(input), commandContext(ctx, input));
+      const src = await written(ctx, result.position);
+      const id = (result.events[0]!.data as { inspectionId: string }).inspectionId;
+      return { clientMutationId: input.clientMutationId ?? null, inspection: { ...src.views.inspections.get(id)!, __src: src }, position: result.position };
+    },
+    concludeInspection: async (_: unknown, { input }: { input: Input }, ctx: Ctx) => {
+      const result = await ctx.tiendo.inspections.conclude(split(input), commandContext(ctx, input));
+      const src = await written(ctx, result.position);
+      return { clientMutationId: input.clientMutationId ?? null, inspection: { ...src.views.inspections.get(String(input.inspectionId))!, __src: src }, position: result.position };
+    },
+    ...Object.fromEntries((['recordFinding', 'respond', 'closeFinding'] as const).map((name) => [
+      name === 'respond' ? 'respondToFinding' : name,
+      async (_: unknown, { input }: { input: Input }, ctx: Ctx) => {
+        const result = await ctx.tiendo.inspections[name](split(input), commandContext(ctx, input));
+        const src = await written(ctx, result.position);
+        const { inspectionId, findingId } = result.events[0]!.data as { inspectionId: string; findingId: string };
+        const inspection = src.views.inspections.get(inspectionId)!;
+        return {
+          clientMutationId: input.clientMutationId ?? null, position: result.position,
+          inspection: { ...inspection, __src: src }, finding: findingNode(inspection.findings.find((f) => f.id === findingId)!, src),
+        };
+      },
+    ])),
+    submitPeriodicReport: async (_: unknown, { input }: { input: Input }, ctx: Ctx) => {
+      const result = await ctx.tiendo.reports.submit(split(input), commandContext(ctx, input));
+      await written(ctx, result.position);
+      return { clientMutationId: input.clientMutationId ?? null, accepted: true, position: result.position };
+    },
   },
 };

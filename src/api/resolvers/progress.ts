@@ -1,6 +1,7 @@
-import { dashboardRows, unitProgress } from '../../../projections/queries.js';
+import { dashboardRows, openObstacles, unitProgress } from '../../../projections/queries.js';
 import { notFound } from '../../errors.js';
 import { type Ctx, canSee, taskNode, unitNode } from '../nodes.js';
+import { findingNode } from './inspections.js';
 import { readAt } from './tasks.js';
 
 const MINISTRIES = new Set(['MINISTRY', 'AGENCY']);
@@ -17,15 +18,14 @@ export const progressResolvers = {
       });
       return {
         ...p, asOf: src.at, unit: unitNode(unit, src), overdue: p.overdue.map((t) => taskNode(t, src)),
-        openObstacles: 0, openFindings: 0,
+        overdueFindings: p.overdueFindings.map((f) => findingNode(f, src)),
       };
     },
     programmeDashboard: async (_: unknown, args: { asOf?: string | null }, ctx: Ctx) => {
       const src = await readAt(ctx, args.asOf);
       const o = { at: src.at, dueSoonDays: ctx.tiendo.config.TIENDO_DUE_SOON_DAYS };
-      const rows = (kinds: Set<string>) =>
-        dashboardRows(src.views, kinds, o).map((r) => ({ ...r, unit: unitNode(r.unit, src), openObstacles: 0 }));
-      return { asOf: src.at, ministries: rows(MINISTRIES), provinces: rows(PROVINCES) };
+      const rows = (kinds: Set<string>) => dashboardRows(src.views, kinds, o).map((r) => ({ ...r, unit: unitNode(r.unit, src) }));
+      return { asOf: src.at, ministries: rows(MINISTRIES), provinces: rows(PROVINCES), obstaclesByCategory: openObstacles(src.views).byCategory };
     },
   },
 };

@@ -5,6 +5,8 @@ import { notFound } from '../../errors.js';
 import type { Views } from '../../runner/views.js';
 import { connection, encodeCursor, decodeCursor, pageSize } from '../connection.js';
 import { type Ctx, type Source, type TaskNode, canSee, source, taskNode, unitNode } from '../nodes.js';
+import { findingNode } from './inspections.js';
+import { visibleObstacle } from './obstacles.js';
 
 /** The read model for a request: live, or replayed to `asOf`. */
 export async function readAt(ctx: Ctx, asOf?: string | null): Promise<Source> {
@@ -12,7 +14,7 @@ export async function readAt(ctx: Ctx, asOf?: string | null): Promise<Source> {
   return source(await ctx.tiendo.runner.asOf(asOf), asOf, true);
 }
 
-const visibleTask = (ctx: Ctx, src: Source, id: string | null | undefined): TaskNode | null => {
+export const visibleTask = (ctx: Ctx, src: Source, id: string | null | undefined): TaskNode | null => {
   const t = id ? src.views.tasks.get(id) : undefined;
   return t && canSee(ctx.actor, src.views)(t) ? taskNode(t, src) : null;
 };
@@ -83,6 +85,25 @@ export const taskResolvers = {
         cursor: encodeCursor(String(entry.revision)),
       }));
       return { edges, pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null }, totalCount: page.totalCount };
+    },
+  },
+};
+
+/** A basis that points inside tiendo resolves to what it points at (against the live views). */
+export const basisResolvers = {
+  Basis: {
+    obstacle: (b: { kind: string; ref: string }, _: unknown, ctx: Ctx) =>
+      (b.kind === 'OBSTACLE' ? visibleObstacle(ctx, source(ctx.tiendo.runner.views, ctx.now, false), b.ref) : null),
+    inspection: (b: { kind: string; ref: string }, _: unknown, ctx: Ctx) => {
+      const views = ctx.tiendo.runner.views;
+      const i = b.kind === 'INSPECTION' ? views.inspections.get(b.ref) : undefined;
+      return i ? { ...i, __src: source(views, ctx.now, false) } : null;
+    },
+    finding: (b: { kind: string; ref: string }, _: unknown, ctx: Ctx) => {
+      const views = ctx.tiendo.runner.views;
+      const inspection = b.kind === 'FINDING' ? views.inspections.get(views.findingIndex.get(b.ref) ?? '') : undefined;
+      const f = inspection?.findings.find((x) => x.id === b.ref);
+      return f ? findingNode(f, source(views, ctx.now, false)) : null;
     },
   },
 };
