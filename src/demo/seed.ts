@@ -3,6 +3,7 @@ import type { App } from '../app/app.js';
 import type { CommandContext } from '../app/run-command.js';
 import type { Actor } from '../shared/schemas.js';
 import { ZONE } from '../shared/schemas.js';
+import { addDays, dueDate, periodContaining } from '../periods/index.js';
 import { demoCommunes, ministries, provinces } from './units.js';
 
 /**
@@ -109,14 +110,21 @@ export async function seedDemo(app: App, now: string): Promise<number> {
 
   // DA06-04: an extension requested and approved on a document's basis, then completed late against the original date.
   await run(app.tasks.reportProgress({ taskId: 'DA06-04', percent: 60, indicators: [{ code: 'ESSENTIAL_SERVICES_ONLINE', value: 15 }], note: 'Đã tích hợp 15/25 dịch vụ' }, ctx(focal('VPCP'), '2022-05-30')));
+  // The obstacle behind the extension: the decision cites it, so "why" is answerable.
+  await run(app.obstacles.raise({
+    id: 'VM-DA06-04', taskId: 'DA06-04', category: 'COORDINATION',
+    description: 'Các bộ, ngành chưa hoàn thành chuẩn hóa quy trình nghiệp vụ của 10 dịch vụ còn lại',
+    proposedSolution: 'Tổ công tác đôn đốc các bộ hoàn thành chuẩn hóa trong quý III', decisionUnitId: 'TCT06',
+  }, ctx(focal('VPCP'), '2022-06-15')));
   await run(app.tasks.requestDeadlineExtension({
     taskId: 'DA06-04', proposedDeadline: '2022-12-31', reason: 'Các bộ, ngành chưa hoàn thành chuẩn hóa quy trình nghiệp vụ của 10 dịch vụ còn lại',
-    basis: [{ kind: 'DOCUMENT', ref: 'Công văn đề nghị gia hạn của Văn phòng Chính phủ (minh họa)' }],
+    basis: [{ kind: 'OBSTACLE', ref: 'VM-DA06-04' }, { kind: 'DOCUMENT', ref: 'Công văn đề nghị gia hạn của Văn phòng Chính phủ (minh họa)' }],
   }, ctx(focal('VPCP'), '2022-06-20')));
   await run(app.tasks.decideDeadlineExtension({
     taskId: 'DA06-04', approve: true, reason: 'Đồng ý gia hạn theo kết luận của Tổ công tác',
-    basis: [{ kind: 'DOCUMENT', ref: 'Thông báo kết luận của Tổ trưởng Tổ công tác (minh họa)' }],
+    basis: [{ kind: 'OBSTACLE', ref: 'VM-DA06-04' }, { kind: 'DOCUMENT', ref: 'Thông báo kết luận của Tổ trưởng Tổ công tác (minh họa)' }],
   }, ctx(leader, '2022-06-27')));
+  await run(app.obstacles.resolve({ obstacleId: 'VM-DA06-04', resolution: 'Các bộ đã hoàn thành chuẩn hóa quy trình' }, ctx(leader, '2022-10-10')));
   await run(app.tasks.reportProgress({ taskId: 'DA06-04', percent: 100, indicators: [{ code: 'ESSENTIAL_SERVICES_ONLINE', value: 25 }], note: 'Đã tích hợp đủ 25 dịch vụ công thiết yếu' }, ctx(focal('VPCP'), '2022-12-20')));
   await run(app.tasks.reportCompletion({ taskId: 'DA06-04', completedOn: '2022-12-28', evidence: 'Báo cáo hoàn thành tích hợp 25 dịch vụ công thiết yếu' }, ctx(focal('VPCP'), '2022-12-28')));
   await run(app.tasks.confirmCompletion({ taskId: 'DA06-04', reason: 'Hoàn thành trong thời hạn đã gia hạn' }, ctx(leader, '2023-01-05')));
@@ -127,6 +135,53 @@ export async function seedDemo(app: App, now: string): Promise<number> {
   await run(app.tasks.reportCompletion({ taskId: 'DA06-06', completedOn: '2025-03-10', evidence: 'Báo cáo chi trả an sinh xã hội qua tài khoản' }, ctx(focal('NHNN'), '2025-03-11')));
   await run(app.tasks.confirmCompletion({ taskId: 'DA06-06' }, ctx(leader, '2025-03-20')));
   await run(app.tasks.reportProgress({ taskId: 'DA06-05', percent: 70, note: 'Còn vướng kết nối tại một số cơ sở khám chữa bệnh tuyến xã' }, ctx(focal('BYT'), daysAgo(30))));
+
+  // Open obstacles: one escalated to the Government, two waiting at their units.
+  await run(app.obstacles.raise({
+    id: 'VM-DA06-05', taskId: 'DA06-05', category: 'INFRASTRUCTURE',
+    description: 'Nhiều cơ sở khám chữa bệnh tuyến xã chưa có thiết bị đọc thẻ căn cước gắn chip',
+    proposedSolution: 'Bố trí kinh phí trang bị thiết bị đọc thẻ',
+  }, ctx(focal('BYT'), daysAgo(45))));
+  await run(app.obstacles.escalate({ obstacleId: 'VM-DA06-05', toUnitId: 'GOV', reason: 'Vượt thẩm quyền của Bộ Y tế' }, ctx(focal('BYT'), daysAgo(40))));
+  for (const [province, category, description] of [
+    ['11', 'HUMAN_RESOURCES', 'Thiếu cán bộ làm sạch dữ liệu tại các xã vùng cao'],
+    ['52', 'DATA', 'Dữ liệu hộ tịch giấy chưa được số hóa đầy đủ'],
+  ] as const) {
+    await run(app.obstacles.raise({ id: `VM-${province}`, taskId: `DA06-02/${province}`, category, description }, ctx(focal(province), daysAgo(20))));
+  }
+
+  // An inspection by the Government Inspectorate, one finding still open past its due date.
+  const inspector: Actor = { id: 'demo-inspector', role: 'inspector', unit: 'TTCP' };
+  await run(app.inspections.plan({
+    id: 'KT-2025-01', title: 'Kiểm tra việc triển khai Đề án 06 tại Hà Nội và Hồ Chí Minh', targetUnitIds: ['01', '79'],
+    taskIds: ['DA06-01/01', 'DA06-01/79'], from: '2025-09-01', to: '2025-09-30',
+  }, ctx(inspector, '2025-08-20')));
+  await run(app.inspections.recordFinding({
+    inspectionId: 'KT-2025-01', findingId: 'PH-01', unitId: '00004', taskId: 'DA06-01/01', severity: 'MEDIUM',
+    description: 'Một số hồ sơ dân cư chưa được cập nhật sau khi sáp nhập đơn vị hành chính',
+    recommendation: 'Rà soát, cập nhật toàn bộ hồ sơ trong 60 ngày', dueDate: '2025-11-30',
+  }, ctx(inspector, '2025-09-15')));
+  await run(app.inspections.recordFinding({
+    inspectionId: 'KT-2025-01', findingId: 'PH-02', unitId: '79', severity: 'LOW',
+    description: 'Báo cáo định kỳ chưa đầy đủ số liệu chỉ tiêu', recommendation: 'Bổ sung số liệu', dueDate: '2025-10-31',
+  }, ctx(inspector, '2025-09-20')));
+  await run(app.inspections.respond({ inspectionId: 'KT-2025-01', findingId: 'PH-02', response: 'Đã bổ sung số liệu' }, ctx(focal('79'), '2025-10-20')));
+  await run(app.inspections.closeFinding({ inspectionId: 'KT-2025-01', findingId: 'PH-02' }, ctx(inspector, '2025-10-25')));
+  await run(app.inspections.conclude({ inspectionId: 'KT-2025-01', conclusion: 'Cơ bản triển khai đúng tiến độ; yêu cầu khắc phục phát hiện PH-01' }, ctx(inspector, '2025-10-30')));
+
+  // Last month's reports: most provinces on time, some late, a few missing.
+  const lastMonth = periodContaining('MONTHLY', daysAgo(35));
+  const due = dueDate(lastMonth);
+  for (const [i, [province]] of provinces.entries()) {
+    if (i % 7 === 6) continue;
+    const late = i % 5 === 4;
+    const when = late ? addDays(due, 2) : addDays(lastMonth.windowEnd, 1);
+    await run(app.reports.submit({
+      unitId: province, period: { kind: 'MONTHLY', key: lastMonth.key },
+      indicators: [{ code: 'VNEID_L2_ACTIVATED', value: Math.round(share(i) * 0.6 * 10) / 10 }],
+      narrative: 'Báo cáo kết quả triển khai Đề án 06 trong tháng',
+    }, ctx(focal(province), when)));
+  }
 
   // A ward task in Hà Nội, due soon.
   await assign({
