@@ -1,5 +1,5 @@
 import { type TaskStatus, TaskStatuses, isCompleted, taskStatus } from '../src/tasks/status.js';
-import type { UnitState } from '../src/units/state.js';
+import { type UnitState, isActiveUnit } from '../src/units/state.js';
 import type { Finding } from '../src/inspections/state.js';
 import { isOpenObstacle } from '../src/obstacles/state.js';
 import { dateAt } from '../src/shared/time.js';
@@ -174,7 +174,7 @@ export interface DashboardRow { unit: UnitState; totalTasks: number; overdue: nu
 export function dashboardRows(views: Views, kinds: Set<string>, o: Pick<QueryOptions, 'at' | 'dueSoonDays'>): DashboardRow[] {
   const rows: DashboardRow[] = [];
   for (const unit of views.units.values()) {
-    if (!kinds.has(unit.kind)) continue;
+    if (!kinds.has(unit.kind) || !isActiveUnit(unit)) continue;
     const tasks = tasksInScope(views, unit.id, true);
     const s = summarize(tasks, o);
     rows.push({ unit, totalTasks: s.totalTasks, overdue: s.overdue.length, onTimeRate: s.onTimeRate, openObstacles: openObstacles(views, tasks).total });

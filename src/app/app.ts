@@ -6,6 +6,7 @@ import type { EventStore } from '../eventstore/port.js';
 import { SqliteEventStore } from '../eventstore/sqlite.js';
 import { ProjectionRunner } from '../runner/runner.js';
 import { InspectionCommands } from './inspections.js';
+import { MergerCommands } from './mergers.js';
 import { ObstacleCommands } from './obstacles.js';
 import { ReportCommands } from './reports.js';
 import { TaskCommands } from './tasks.js';
@@ -19,6 +20,7 @@ export interface App {
   runner: ProjectionRunner;
   tasks: TaskCommands;
   units: UnitCommands;
+  mergers: MergerCommands;
   obstacles: ObstacleCommands;
   inspections: InspectionCommands;
   reports: ReportCommands;
@@ -43,6 +45,7 @@ export async function createApp(config: Config, log?: Logger): Promise<App> {
     config, dataDir, store, runner,
     tasks: new TaskCommands(store, directory),
     units: new UnitCommands(store, directory),
+    mergers: new MergerCommands(store, directory),
     obstacles: new ObstacleCommands(store, directory),
     inspections: new InspectionCommands(store, directory),
     reports: new ReportCommands(store, directory),

@@ -9,7 +9,7 @@ import { type DomainEnvelope, decode } from '../events.js';
 import { type Applied, type Row, Views } from './views.js';
 
 /** Bump when a projection changes shape or meaning: the read model is then rebuilt at start. */
-export const PROJECTION_VERSION = '2';
+export const PROJECTION_VERSION = '3';
 const FLUSH_EVERY = 1000;
 const ASOF_CACHE = 8;
 const REPLAY_PAGE = 5000;
@@ -119,6 +119,7 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
     const applied = this.views.apply(event);
     if (applied.row) this.dirty.set(`${applied.row.kind}:${applied.row.id}`, applied.row);
     if (applied.history) this.newHistory.push(applied.history);
+    if (applied.notification) this.dirty.set(`notification:${applied.notification.id}`, applied.notification);
     this.pending++;
     return { ...applied, event };
   }

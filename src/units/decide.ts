@@ -15,7 +15,8 @@ const allowedParents: Record<string, readonly string[]> = {
   VILLAGE: ['COMMUNE'],
 };
 
-export function decideUnit(command: UnitCommand, state: UnitStreamState, units: UnitDirectory): UnitEvent[] {
+/** Decides on the surviving unit's stream; the merged units' own events follow from it (see mergedUnitEvents). */
+export function decideUnit(command: UnitCommand, state: UnitStreamState, units: UnitDirectory, today?: string): UnitEvent[] {
   switch (command.type) {
     case 'RegisterUnit': {
       const { id, kind, name, parentId } = command.data;
@@ -44,9 +45,37 @@ export function decideUnit(command: UnitCommand, state: UnitStreamState, units: 
         reason: command.data.reason,
       }];
     }
+    case 'MergeUnits': {
+      const { from, into, effectiveOn, reason, basis } = command.data;
+      if (!state) throw notFound('UNIT', into);
+      if (today && effectiveOn > today) throw badInput(`record a merger once it takes effect: ${effectiveOn} is after today (${today})`);
+      if (state.status === 'MERGED') throw invalidState(`unit ${into} has itself merged into ${state.mergedInto}`);
+      if (new Set(from).size !== from.length) throw badInput('a unit is listed twice');
+      for (const id of from) {
+        const unit = units.get(id);
+        if (!unit) throw notFound('UNIT', id);
+        if (id === into) throw badInput(`unit ${id} cannot merge into itself`);
+        if (unit.status === 'MERGED') throw invalidState(`unit ${id} already merged into ${unit.mergedInto}`);
+        if (unit.kind !== state.kind) throw badInput(`a ${unit.kind} (${id}) cannot merge into a ${state.kind} (${into})`);
+        if (units.isWithin(into, id)) throw badInput(`unit ${into} lies below ${id}`);
+      }
+      return [{ type: 'UnitsMergedInto', data: { unitId: into, from, effectiveOn }, reason, basis }];
+    }
     default: {
       const never: never = command;
       return never;
     }
   }
+}
+
+type MergedInto = Extract<UnitEvent, { type: 'UnitsMergedInto' }>;
+
+/** The event each merged unit's own stream records, with the merger's reason and basis. */
+export function mergedUnitEvents(merger: MergedInto): Extract<UnitEvent, { type: 'UnitMerged' }>[] {
+  return merger.data.from.map((unitId) => ({
+    type: 'UnitMerged',
+    data: { unitId, into: merger.data.unitId, effectiveOn: merger.data.effectiveOn },
+    ...(merger.reason !== undefined ? { reason: merger.reason } : {}),
+    ...(merger.basis !== undefined ? { basis: merger.basis } : {}),
+  }));
 }

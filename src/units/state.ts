@@ -7,7 +7,14 @@ export interface UnitState {
   parentId: string | null;
   /** Every name the unit has had, oldest first: history keeps the old names. */
   previousNames: string[];
+  /** MERGED once it merged into another unit; it stays in history under its old name. */
+  status: 'ACTIVE' | 'MERGED';
+  mergedInto: string | null;
+  /** Units merged into this one, with the dates they took effect. */
+  absorbed: { unitId: string; effectiveOn: string }[];
 }
+
+export const isActiveUnit = (u: UnitState) => u.status !== 'MERGED';
 
 export type UnitStreamState = UnitState | null;
 

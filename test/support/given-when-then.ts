@@ -55,6 +55,9 @@ export const unitState = (u: UnitInput): UnitState => ({
   name: u.name ?? u.id,
   parentId: u.parentId ?? null,
   previousNames: u.previousNames ?? [],
+  status: 'ACTIVE',
+  mergedInto: null,
+  absorbed: [],
 });
 
 /** An in-memory UnitDirectory over a fixed list of units. */

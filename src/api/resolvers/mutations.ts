@@ -50,6 +50,16 @@ export const mutationResolvers = {
       const src = await written(ctx, result.position);
       return { clientMutationId: input.clientMutationId ?? null, unit: unitNode(src.views.units.get(String(input.id)), src), position: result.position };
     },
+    mergeUnits: async (_: unknown, { input }: { input: Input }, ctx: Ctx) => {
+      const result = await ctx.tiendo.mergers.merge(split(input), commandContext(ctx, input));
+      const src = await written(ctx, result.position);
+      return {
+        clientMutationId: input.clientMutationId ?? null, position: result.position,
+        unit: unitNode(src.views.units.get(String(input.into)), src),
+        merged: (input.from as string[]).map((id) => unitNode(src.views.units.get(id), src)),
+        movedTasks: result.movedTasks.map((id) => taskNode(src.views.tasks.get(id)!, src)),
+      };
+    },
     renameUnit: async (_: unknown, { input }: { input: Input }, ctx: Ctx) => {
       const result = await ctx.tiendo.units.rename(split(input), commandContext(ctx, input));
       const src = await written(ctx, result.position);

@@ -1,5 +1,6 @@
 import { badInput, notFound } from '../../errors.js';
 import { type PeriodKind, PeriodError, classifySubmission, dueDate, parsePeriod } from '../../periods/index.js';
+import { isActiveUnit } from '../../units/state.js';
 import { type Ctx, source, unitNode } from '../nodes.js';
 
 export const reportResolvers = {
@@ -16,9 +17,9 @@ export const reportResolvers = {
       const views = src.views;
       if (args.unitId && !views.units.has(args.unitId)) throw notFound('UNIT', args.unitId);
       // Who must report: the unit's children, or every province when no unit is named.
-      const expected = args.unitId
+      const expected = (args.unitId
         ? (views.unitChildren.get(args.unitId) ?? []).map((id) => views.units.get(id)!)
-        : [...views.units.values()].filter((u) => u.kind === 'PROVINCE');
+        : [...views.units.values()].filter((u) => u.kind === 'PROVINCE')).filter(isActiveUnit);
       const rules = ctx.tiendo.config.TIENDO_REPORT_DUE_DAYS;
       const due = dueDate(period, rules);
       const rows = expected

@@ -1,4 +1,5 @@
 import { foldText } from '../../../projections/text.js';
+import { isActiveUnit } from '../../units/state.js';
 import { connection } from '../connection.js';
 import { type Ctx, type Source, type UnitNode, source, unitNode } from '../nodes.js';
 
@@ -24,6 +25,9 @@ export const unitResolvers = {
   Unit: {
     parent: (u: UnitNode) => (u.parentId ? unitNode(u.__src.views.units.get(u.parentId), u.__src) : null),
     children: (u: UnitNode) =>
-      (u.__src.views.unitChildren.get(u.id) ?? []).map((id) => unitNode(u.__src.views.units.get(id), u.__src)).filter(Boolean),
+      (u.__src.views.unitChildren.get(u.id) ?? []).map((id) => u.__src.views.units.get(id)!)
+        .filter((c) => c && isActiveUnit(c)).map((c) => unitNode(c, u.__src)),
+    mergedInto: (u: UnitNode) => (u.mergedInto ? unitNode(u.__src.views.units.get(u.mergedInto), u.__src) : null),
+    absorbed: (u: UnitNode) => u.absorbed.map((a) => ({ unit: unitNode(u.__src.views.units.get(a.unitId), u.__src), effectiveOn: a.effectiveOn })),
   },
 };
