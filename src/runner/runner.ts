@@ -9,7 +9,7 @@ import { type DomainEnvelope, decode } from '../events.js';
 import { type Applied, type Row, Views } from './views.js';
 
 /** Bump when a projection changes shape or meaning: the read model is then rebuilt at start. */
-export const PROJECTION_VERSION = '3';
+export const PROJECTION_VERSION = '4';
 const FLUSH_EVERY = 1000;
 const ASOF_CACHE = 8;
 const REPLAY_PAGE = 5000;

@@ -44,6 +44,16 @@ function checkIndicatorValues(task: Task, values: IndicatorValue[]): void {
   }
 }
 
+/**
+ * The deadline in force on a date: an extension approved after the work was done does not make
+ * late work on time. A completion dated before the first deadline took force is judged by it.
+ */
+export function deadlineOn(task: Task, date: string): string | null {
+  let inForce = task.deadlines[0]?.deadline ?? task.deadline;
+  for (const d of task.deadlines) if (d.since <= date) inForce = d.deadline;
+  return inForce;
+}
+
 const withDocument = (basis: Basis[], number: string): Basis[] =>
   basis.some((b) => b.kind === 'DOCUMENT' && b.ref === number) ? basis : [{ kind: 'DOCUMENT', ref: number }, ...basis];
 
@@ -161,7 +171,7 @@ export function decideTask(command: TaskCommand, state: TaskState, ctx: TaskCont
       }
       return [{
         type: 'CompletionReported',
-        data: { taskId: task.id, completedOn: command.data.completedOn, evidence: command.data.evidence, deadlineInForce: task.deadline },
+        data: { taskId: task.id, completedOn: command.data.completedOn, evidence: command.data.evidence, deadlineInForce: deadlineOn(task, command.data.completedOn) },
         reason: command.data.evidence, basis: command.data.basis,
       }];
     }

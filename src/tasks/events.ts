@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { taskReminderSchemas } from '../reminders/events.js';
 import { type EventsOf, id, isoDate, text } from '../shared/schemas.js';
 
 export const SourceDocument = z.object({ number: text(100), date: isoDate, issuer: text(300) });
@@ -55,6 +56,8 @@ export const taskEventSchemas = {
   TaskPaused: z.object({ taskId: id }),
   TaskResumed: z.object({ taskId: id }),
   TaskCancelled: z.object({ taskId: id }),
+  /** Notices the reminder scheduler records (src/reminders): nothing about the task changes. */
+  ...taskReminderSchemas,
 };
 export type TaskEvent = EventsOf<typeof taskEventSchemas>;
 export type TaskEventType = TaskEvent['type'];

@@ -1,3 +1,4 @@
+import { dateAt } from '../shared/time.js';
 import type { TaskEvent } from './events.js';
 import type { TaskState } from './state.js';
 
@@ -8,6 +9,7 @@ export function evolveTask(state: TaskState, event: TaskEvent, at: string): Task
     return {
       id: d.taskId, title: d.title, description: d.description, output: d.output, source: d.source,
       leadUnitId: d.leadUnitId, coordinatorIds: d.coordinatorIds, deadline: d.deadline, confidential: d.confidential,
+      deadlines: [{ since: dateAt(at), deadline: d.deadline }],
       parentId: d.parentId, childIds: [],
       indicators: d.indicators.map((i) => ({ ...i, actual: null, actualAt: null })),
       progress: null, phase: 'OPEN', pendingExtension: null, completion: null, assignedAt: at, updatedAt: at,
@@ -19,7 +21,8 @@ export function evolveTask(state: TaskState, event: TaskEvent, at: string): Task
     case 'TaskDelegated':
       return { ...task, childIds: [...task.childIds, ...event.data.children.map((c) => c.taskId)] };
     case 'TaskReassigned':
-      return { ...task, leadUnitId: event.data.leadUnitId };
+      // One lead unit, never also a coordinator.
+      return { ...task, leadUnitId: event.data.leadUnitId, coordinatorIds: task.coordinatorIds.filter((c) => c !== event.data.leadUnitId) };
     case 'ProgressReported': {
       const values = new Map(event.data.indicators.map((i) => [i.code, i.value]));
       return {
@@ -31,7 +34,10 @@ export function evolveTask(state: TaskState, event: TaskEvent, at: string): Task
     case 'DeadlineExtensionRequested':
       return { ...task, pendingExtension: { proposedDeadline: event.data.proposedDeadline, requestedAt: at } };
     case 'DeadlineExtensionApproved':
-      return { ...task, deadline: event.data.deadline, pendingExtension: null };
+      return {
+        ...task, deadline: event.data.deadline, pendingExtension: null,
+        deadlines: [...task.deadlines, { since: dateAt(at), deadline: event.data.deadline }],
+      };
     case 'DeadlineExtensionRejected':
       return { ...task, pendingExtension: null };
     case 'CompletionReported':
@@ -49,6 +55,10 @@ export function evolveTask(state: TaskState, event: TaskEvent, at: string): Task
       return { ...task, phase: 'OPEN' };
     case 'TaskCancelled':
       return { ...task, phase: 'CANCELLED', pendingExtension: null };
+    case 'DeadlineApproaching':
+    case 'TaskBecameOverdue':
+      // Reminders (src/reminders) are notices: the task, even its updatedAt, stays as it was.
+      return state;
     default: {
       const never: never = event;
       return never;

@@ -18,6 +18,8 @@ export interface Task {
   leadUnitId: string;
   coordinatorIds: string[];
   deadline: string | null;
+  /** Every deadline the task has had and the Vietnam date it took force: lateness is judged against the one in force on the completion date. */
+  deadlines: { since: string; deadline: string | null }[];
   confidential: boolean;
   parentId: string | null;
   childIds: string[];

@@ -29,6 +29,7 @@ export function decideUnit(command: UnitCommand, state: UnitStreamState, units: 
         const parent = units.get(parentId);
         if (!parent) throw notFound('UNIT', parentId);
         if (!allowedParents[kind]!.includes(parent.kind)) throw badInput(`a ${kind} cannot sit under a ${parent.kind}`);
+        if (parent.status === 'MERGED') throw invalidState(`unit ${parentId} merged into ${parent.mergedInto}: register under that unit`);
       }
       return [{
         type: 'UnitRegistered',
