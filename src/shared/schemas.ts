@@ -1,8 +1,10 @@
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 
+import { ZONE } from '../periods/dates.js';
+
 /** Calendar dates are read in Vietnam's zone; instants are UTC ISO-8601. */
-export const ZONE = 'Asia/Ho_Chi_Minh';
+export { ZONE };
 
 /** A real calendar date: 2026-13-45 and 2026-02-30 are refused. */
 export const isoDate = z
