@@ -7,16 +7,16 @@
  * times on shared machines vary a lot from one second to the next.
  * Usage: npm run bench:store -- [--events N] [--single N] [--raw N] [--batch N] [--repeat N]
  */
-import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { ExpectedRevision, NewEvent } from '../src/eventstore/port.js';
 import { SqliteEventStore } from '../src/eventstore/sqlite.js';
+import { type Figure, type RawRow, figure, machine, rawInserts } from './lib.js';
 
 const GOAL = 0.4;
 const APPENDERS = 64;
@@ -73,45 +73,21 @@ function workload(streams: number, perStream: number): { stream: string; events:
   });
 }
 
-interface Figure { events: number; seconds: number; perSecond: number; p50Ms?: number; p99Ms?: number }
-
-function figure(events: number, ms: number, latencies?: number[]): Figure {
-  const f: Figure = { events, seconds: Math.round(ms) / 1000, perSecond: Math.round(events / (ms / 1000)) };
-  if (latencies) {
-    latencies.sort((a, b) => a - b);
-    const at = (q: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]! * 100) / 100;
-    f.p50Ms = at(0.5);
-    f.p99Ms = at(0.99);
-  }
-  return f;
-}
-
 /**
- * The adapter creates its own table; the raw run reuses that file so the table shape is the same. Rows
- * go in the order 64 appenders produce them (round robin over the streams), as in the adapter run.
+ * The adapter creates its own table; the raw run (bench/lib.ts) reuses that shape. Rows go in the
+ * order 64 appenders produce them (round robin over the streams), as in the adapter run.
  */
-async function rawInserts(file: string, total: number, batch: number): Promise<Figure> {
-  await new SqliteEventStore(file).dispose();
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
-  const insert = db.prepare(
-    'INSERT INTO events (id, stream, revision, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
+function rawInsertsOf(file: string, total: number, batch: number): Promise<Figure> {
   const perStream = Math.ceil(total / APPENDERS);
   const work = workload(APPENDERS, perStream);
-  const rows = Array.from({ length: perStream }, (_, revision) => work.map(({ stream, events }) => ({ stream, revision, e: events[revision]! })))
+  const recordedAt = new Date().toISOString();
+  const rows: RawRow[] = Array.from({ length: perStream }, (_, revision) => work.map(({ stream, events }) => ({ stream, revision, e: events[revision]! })))
     .flat()
-    .slice(0, total);
-  const write = db.transaction((slice: typeof rows, recordedAt: string) => {
-    for (const { stream, revision, e } of slice) {
-      insert.run(e.id, stream, revision, e.type, JSON.stringify(e.data), JSON.stringify(e.metadata ?? {}), recordedAt);
-    }
-  });
-  const t0 = performance.now();
-  for (let i = 0; i < rows.length; i += batch) write(rows.slice(i, i + batch), new Date().toISOString());
-  const ms = performance.now() - t0;
-  db.close();
-  return figure(rows.length, ms);
+    .slice(0, total)
+    .map(({ stream, revision, e }) => ({
+      id: e.id, stream, revision, type: e.type, data: JSON.stringify(e.data), metadata: JSON.stringify(e.metadata ?? {}), recorded_at: recordedAt,
+    }));
+  return rawInserts(file, rows, batch);
 }
 
 async function appenders(file: string, streams: number, total: number): Promise<Figure> {
@@ -137,19 +113,18 @@ const dir = mkdtempSync(join(tmpdir(), 'tiendo-bench-store-'));
 try {
   const sample = progressReported('task-00000000-0000-4000-8000-000000000000', 1);
   const bytes = { data: Buffer.byteLength(JSON.stringify(sample.data)), metadata: Buffer.byteLength(JSON.stringify(sample.metadata)) };
-  const probe = new Database(':memory:');
-  const sqliteVersion = (probe.prepare('SELECT sqlite_version() AS v').get() as { v: string }).v;
-  probe.close();
+  const host = machine();
+  const sqliteVersion = host.sqlite;
 
-  console.log(`event store write bench: ${cpus().length} × ${cpus()[0]?.model.trim()}, Node ${process.version}, SQLite ${sqliteVersion}`);
+  console.log(`event store write bench: ${host.cores} × ${host.cpu}, Node ${host.node}, SQLite ${sqliteVersion}`);
   console.log(`payload ${bytes.data} B data + ${bytes.metadata} B metadata (JSON); temp dir ${dir}\n`);
 
   const runs: { raw: Figure; rawGroupSized: Figure; single: Figure; concurrent: Figure }[] = [];
   for (let r = 0; r < opts.repeat; r++) {
     runs.push({
-      raw: await rawInserts(join(dir, `raw-${r}.db`), opts.raw, opts.batch),
+      raw: await rawInsertsOf(join(dir, `raw-${r}.db`), opts.raw, opts.batch),
       // Reference: commits no larger than the adapter's group commit can be with 64 appends in flight.
-      rawGroupSized: await rawInserts(join(dir, `raw-${APPENDERS}-${r}.db`), opts.raw, APPENDERS),
+      rawGroupSized: await rawInsertsOf(join(dir, `raw-${APPENDERS}-${r}.db`), opts.raw, APPENDERS),
       single: await appenders(join(dir, `single-${r}.db`), 1, opts.single),
       concurrent: await appenders(join(dir, `concurrent-${r}.db`), APPENDERS, opts.events),
     });
@@ -184,7 +159,7 @@ try {
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify({
     date: new Date().toISOString(),
-    machine: { cpu: cpus()[0]?.model.trim(), cores: cpus().length, memoryBytes: totalmem(), node: process.version, sqlite: sqliteVersion },
+    machine: { cpu: host.cpu, cores: host.cores, memoryBytes: host.memoryBytes, node: host.node, sqlite: sqliteVersion },
     options: opts,
     payloadBytes: bytes,
     median: { raw, rawGroupSized, single: one, concurrent: { appenders: APPENDERS, ...many } },

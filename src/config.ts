@@ -17,6 +17,15 @@ const dueRules = z.string().default('').transform((text, ctx): DueRules => {
   return rules as DueRules;
 });
 
+/** "MONTHLY,QUARTERLY": period kinds, each named once; empty: none. */
+const periodKinds = (byDefault: string) => z.string().default(byDefault).transform((text, ctx): PeriodKind[] => {
+  const kinds = text.split(',').map((p) => p.trim()).filter(Boolean);
+  for (const k of kinds) {
+    if (!PERIOD_KINDS.includes(k as PeriodKind)) ctx.addIssue({ code: 'custom', message: `"${k}" is not one of ${PERIOD_KINDS.join(', ')}` });
+  }
+  return [...new Set(kinds)] as PeriodKind[];
+});
+
 /** Every setting tiendo reads from the environment, checked once at start-up. */
 export const Config = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
@@ -36,6 +45,20 @@ export const Config = z.object({
   TIENDO_RATE_LIMIT: z.coerce.number().int().min(1).default(6000),
   NODE_ENV: z.string().default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // Issue 10: reminders, webhooks (src/reminders, src/webhooks).
+  /** The reminder scheduler in `serve`: 0 turns it off (e.g. on all replicas but one, though several are safe). */
+  TIENDO_REMINDERS: flag.default(true),
+  TIENDO_REMINDER_INTERVAL_MS: z.coerce.number().int().min(100).max(86_400_000).default(60_000),
+  /** Period kinds whose missing reports get a PeriodicReportMissed (from every province); empty: none. */
+  TIENDO_REMINDER_REPORT_KINDS: periodKinds('MONTHLY,QUARTERLY,HALF_YEARLY,ANNUAL'),
+  /** Webhook deliveries from this process: 0 turns them off (registrations are still accepted and kept). */
+  TIENDO_WEBHOOKS: flag.default(true),
+  TIENDO_WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
+  /** The first retry waits this long; each next one twice as long. */
+  TIENDO_WEBHOOK_BACKOFF_MS: z.coerce.number().int().min(10).max(3_600_000).default(1_000),
+  TIENDO_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
+  /** Key the per-webhook signing secrets derive from; default: the HS256 token secret. Replicas must share it. */
+  TIENDO_WEBHOOK_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
 });
 export type Config = z.infer<typeof Config>;
 

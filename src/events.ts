@@ -7,13 +7,20 @@ import { type ObstacleEvent, obstacleEventSchemas } from './obstacles/events.js'
 import { type ReportEvent, reportEventSchemas } from './reports/events.js';
 import { type TaskEvent, taskEventSchemas } from './tasks/events.js';
 import { type UnitEvent, unitEventSchemas } from './units/events.js';
+import { type UnitReminderEvent, unitReminderSchemas } from './reminders/events.js';
+import { type WebhookEvent, webhookEventSchemas } from './webhooks/events.js';
 
 /** Every event type tiendo stores, with the zod schema of its current version. */
 const schemas: Record<string, z.ZodType> = {
   ...unitEventSchemas, ...taskEventSchemas, ...obstacleEventSchemas, ...inspectionEventSchemas, ...reportEventSchemas,
+  // Issue 10: reminders on `reminders-<unit>` (the task and finding ones are in the task and inspection schemas), webhooks.
+  ...unitReminderSchemas, ...webhookEventSchemas,
 };
 
-export type DomainEvent = UnitEvent | TaskEvent | ObstacleEvent | InspectionEvent | ReportEvent;
+/** Every event type tiendo stores (webhooks may subscribe to any of them). */
+export const eventTypes: ReadonlySet<string> = new Set(Object.keys(schemas));
+
+export type DomainEvent = UnitEvent | TaskEvent | ObstacleEvent | InspectionEvent | ReportEvent | UnitReminderEvent | WebhookEvent;
 export type DomainEnvelope = Envelope<DomainEvent>;
 
 /** Current schemaVersion per type; a type not listed is at version 1. */
@@ -25,7 +32,18 @@ const currentVersion: Record<string, number> = {};
  */
 const upcasters: Record<string, Record<number, (data: unknown) => unknown>> = {};
 
-export const schemaVersionOf = (type: string) => currentVersion[type] ?? 1;
+/**
+ * What decode and encode read events with. The default is tiendo's own; tests (and tools that read
+ * an archive written by another version) pass their own.
+ */
+export interface EventRegistry {
+  schemas: Record<string, z.ZodType>;
+  currentVersion: Record<string, number>;
+  upcasters: Record<string, Record<number, (data: unknown) => unknown>>;
+}
+export const eventRegistry: EventRegistry = { schemas, currentVersion, upcasters };
+
+export const schemaVersionOf = (type: string, registry: EventRegistry = eventRegistry) => registry.currentVersion[type] ?? 1;
 
 export class UnreadableEventError extends Error {
   constructor(readonly event: RecordedEvent, detail: string) {
@@ -34,18 +52,34 @@ export class UnreadableEventError extends Error {
   }
 }
 
-/** Validates and upcasts a stored event. Anything that does not match its schema is refused. */
+/**
+ * Validates and upcasts a stored event. Anything that does not match its schema is refused, and so
+ * is a version newer than this tiendo knows (after a rollback): read as the current one, fields it
+ * does not know would be dropped without a word.
+ */
 export function decode(recorded: RecordedEvent): DomainEnvelope {
-  const schema = schemas[recorded.type];
+  return decodeWith(eventRegistry, recorded);
+}
+
+/** decode with another registry (a separate function: `decode` stays safe to pass to Array.map). */
+export function decodeWith(registry: EventRegistry, recorded: RecordedEvent): DomainEnvelope {
+  const schema = registry.schemas[recorded.type];
   if (!schema) throw new UnreadableEventError(recorded, 'unknown event type');
   const meta = EventMetadata.safeParse(recorded.metadata);
   if (!meta.success) throw new UnreadableEventError(recorded, `metadata: ${meta.error.message}`);
   let data = recorded.data;
-  const target = schemaVersionOf(recorded.type);
+  const target = schemaVersionOf(recorded.type, registry);
+  if (meta.data.schemaVersion > target) {
+    throw new UnreadableEventError(recorded, `written as version ${meta.data.schemaVersion}, newer than this tiendo reads (${target})`);
+  }
   for (let v = meta.data.schemaVersion; v < target; v++) {
-    const up = upcasters[recorded.type]?.[v];
+    const up = registry.upcasters[recorded.type]?.[v];
     if (!up) throw new UnreadableEventError(recorded, `no upcaster from version ${v}`);
-    data = up(data);
+    try {
+      data = up(data);
+    } catch (error) {
+      throw new UnreadableEventError(recorded, `upcaster from version ${v} failed: ${(error as Error).message}`);
+    }
   }
   const parsed = schema.safeParse(data);
   if (!parsed.success) throw new UnreadableEventError(recorded, parsed.error.message);
@@ -59,12 +93,12 @@ export function decode(recorded: RecordedEvent): DomainEnvelope {
 export type MetadataBase = Omit<EventMetadata, 'schemaVersion' | 'reason' | 'basis'>;
 
 /** The stored form of a decided event; its data is checked against the schema before writing. */
-export function encode(event: Decided, base: MetadataBase, id: string = randomUUID()): NewEvent {
-  const schema = schemas[event.type];
+export function encode(event: Decided, base: MetadataBase, id: string = randomUUID(), registry: EventRegistry = eventRegistry): NewEvent {
+  const schema = registry.schemas[event.type];
   if (!schema) throw new Error(`no schema for event type ${event.type}`);
   const data = schema.parse(event.data);
   const metadata: EventMetadata = {
-    ...base, schemaVersion: schemaVersionOf(event.type), basis: event.basis ?? [],
+    ...base, schemaVersion: schemaVersionOf(event.type, registry), basis: event.basis ?? [],
     ...(event.reason !== undefined ? { reason: event.reason } : {}),
   };
   return { id, type: event.type, data, metadata };

@@ -1,6 +1,7 @@
 import { Rollup } from '../../projections/queries.js';
 import type { TaskView } from '../../projections/task-view.js';
 import type { App } from '../app/app.js';
+import { canSeeTask } from '../auth/policy.js';
 import type { Views } from '../runner/views.js';
 import type { Actor } from '../shared/schemas.js';
 import type { UnitState } from '../units/state.js';
@@ -13,6 +14,8 @@ export interface Ctx {
   /** The instant the request arrived: "now" for statuses and for commands. */
   now: string;
   requestId: string;
+  /** The client's X-Correlation-Id, else the request id: the correlationId of the events a command writes. */
+  correlationId?: string;
 }
 
 /** The read model a node was read from, and the instant it describes. */
@@ -35,14 +38,10 @@ export const taskNode = (t: TaskView, src: Source): TaskNode => ({ ...t, __src: 
 export const unitNode = (u: UnitState | undefined, src: Source): UnitNode | null => (u ? { ...u, __src: src } : null);
 
 /**
- * Confidential tasks (bảo vệ bí mật nhà nước) are visible only to their lead and coordinating
- * units and to the leaders of units above those; everyone sees the others.
+ * Confidential tasks are visible only to their lead and coordinating units and to the leaders of
+ * units above those; everyone sees the others. The rule lives with the policy table (canSeeTask).
  */
 export function canSee(actor: Actor, views: Views): (t: TaskView) => boolean {
-  return (t) => {
-    if (!t.confidential) return true;
-    const involved = [t.leadUnitId, ...t.coordinatorIds];
-    if (involved.includes(actor.unit)) return true;
-    return actor.role === 'leader' && involved.some((u) => views.isWithin(u, actor.unit));
-  };
+  const isWithin = (u: string, a: string) => views.isWithin(u, a);
+  return (t) => canSeeTask(actor, t, isWithin);
 }

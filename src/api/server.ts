@@ -4,11 +4,14 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import mercurius from 'mercurius';
 import type { Logger } from 'pino';
 import type { App } from '../app/app.js';
-import { verifyBearer } from '../auth/tokens.js';
 import { ErrorCode, TiendoError } from '../errors.js';
 import type { Actor } from '../shared/schemas.js';
+import { refuseJsonDocuments } from './documents.js';
+import { registerDashboard } from './dashboard.js';
 import { errorBody, formatExecution } from './errors.js';
+import { hardening, registerHardening } from './hardening.js';
 import { type Ctx, source } from './nodes.js';
+import { auditResolvers } from './resolvers/audit.js';
 import { inspectionResolvers } from './resolvers/inspections.js';
 import { mutationResolvers, recordMutationResolvers } from './resolvers/mutations.js';
 import { obstacleResolvers } from './resolvers/obstacles.js';
@@ -17,6 +20,7 @@ import { reportResolvers } from './resolvers/reports.js';
 import { actorNode, basisResolvers, taskResolvers } from './resolvers/tasks.js';
 import { unitResolvers } from './resolvers/units.js';
 import { DateScalar, DateTimeScalar } from './scalars.js';
+import { registerGraphqlOperations, registerOperations } from '../ops/wiring.js';
 
 export const schemaFile = new URL('../../schemas/schema.graphql', import.meta.url);
 
@@ -33,25 +37,24 @@ function mergeResolvers(...maps: ResolverMap[]): ResolverMap {
 }
 
 export async function buildServer(app: App, log: Logger): Promise<FastifyInstance> {
-  const production = app.config.NODE_ENV === 'production';
-  const server = Fastify({ loggerInstance: log as FastifyBaseLogger, bodyLimit: 1024 * 1024, genReqId: () => randomUUID(), logController: new LogController({ disableRequestLogging: true }) });
+  const limits = hardening(app.config);
+  const server = Fastify({ loggerInstance: log as FastifyBaseLogger, bodyLimit: limits.bodyLimit, genReqId: () => randomUUID(), logController: new LogController({ disableRequestLogging: true }) });
 
   server.get('/health', async (_req, reply) => {
     const { runner } = app;
-    const body = { status: runner.caughtUp ? 'ok' : 'catching up', store: app.store.name, position: runner.views.position, unreadableEvents: runner.unreadable };
+    const body = {
+      status: runner.caughtUp ? 'ok' : 'catching up', store: app.store.name, position: runner.views.position, unreadableEvents: runner.unreadable,
+      // The hash chain checked up to integrity.verifiedPosition; status 'tampered' names integrity.badEvent.
+      integrity: app.integrity.status(),
+    };
     return reply.code(runner.caughtUp ? 200 : 503).send(body);
   });
 
-  // Every operation needs a token; /health, /graphiql and the dashboard's static files do not.
-  server.addHook('onRequest', async (req, reply) => {
-    if (!req.url.startsWith('/graphql')) return;
-    try {
-      req.actor = await verifyBearer(req.headers.authorization, app.secret);
-    } catch (error) {
-      const message = error instanceof TiendoError ? error.message : 'a valid Bearer token is required';
-      return reply.code(401).header('www-authenticate', 'Bearer').send(errorBody(ErrorCode.UNAUTHENTICATED, message));
-    }
-  });
+  // Issue 10: /health/live, /health/ready, /metrics, request and correlation ids; subscriptions, notifications, webhooks.
+  const operations = await registerOperations(server, app);
+
+  // Every operation needs a token (/health, /graphiql and the dashboard's static files do not); Accept, rate limit, GET: hardening.ts.
+  await registerHardening(server, app);
 
   // The GraphQL-over-HTTP spec says a server MUST accept "extensions": null; mercurius' body schema does not.
   server.addHook('preValidation', async (req) => {
@@ -71,15 +74,22 @@ export async function buildServer(app: App, log: Logger): Promise<FastifyInstanc
     resolvers: mergeResolvers(
       { Date: DateScalar, DateTime: DateTimeScalar } as unknown as ResolverMap,
       unitResolvers, taskResolvers, basisResolvers, progressResolvers, obstacleResolvers, inspectionResolvers, reportResolvers,
-      mutationResolvers, recordMutationResolvers,
+      mutationResolvers, recordMutationResolvers, auditResolvers,
       { Query: { me: (_: unknown, __: unknown, ctx: Ctx) => actorNode({ ...ctx.actor }, source(ctx.tiendo.runner.views, ctx.now, false)) } },
+      ...operations.resolvers,
     ) as never,
-    context: (req): Ctx => ({ tiendo: app, actor: req.actor!, now: new Date().toISOString(), requestId: req.id }),
-    graphiql: !production,
+    context: (req): Ctx => ({ tiendo: app, actor: req.actor!, now: new Date().toISOString(), requestId: req.id, correlationId: req.correlationId ?? req.id }),
+    subscription: operations.subscription,
+    graphiql: limits.graphiql,
     ide: false,
     allowBatchedQueries: false,
-    errorFormatter: (execution) => formatExecution(execution, server.log) as never,
+    validationRules: limits.validationRules,
+    graphql: limits.graphql,
+    errorFormatter: limits.errorFormatter((execution) => formatExecution(execution, server.log)) as never,
   });
+  refuseJsonDocuments(server); // before any other preValidation hook: a query must be GraphQL text
+  registerGraphqlOperations(server, app);
+  await registerDashboard(server);
 
   return server;
 }

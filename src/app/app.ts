@@ -4,6 +4,7 @@ import { resolveSecret } from '../auth/tokens.js';
 import type { Config } from '../config.js';
 import type { EventStore } from '../eventstore/port.js';
 import { SqliteEventStore } from '../eventstore/sqlite.js';
+import { IntegrityMonitor } from '../eventstore/verify.js';
 import { ProjectionRunner } from '../runner/runner.js';
 import { InspectionCommands } from './inspections.js';
 import { MergerCommands } from './mergers.js';
@@ -25,6 +26,8 @@ export interface App {
   inspections: InspectionCommands;
   reports: ReportCommands;
   secret: Uint8Array;
+  /** The background check of the event store's hash chain (started by `serve`; /health reports it). */
+  integrity: IntegrityMonitor;
   close(): Promise<void>;
 }
 
@@ -36,11 +39,16 @@ export async function openStore(config: Config): Promise<EventStore> {
   return new SqliteEventStore(join(resolve(config.TIENDO_DATA), 'events.db'));
 }
 
-export async function createApp(config: Config, log?: Logger): Promise<App> {
+/**
+ * `viewsFile`: where the read model lives; ':memory:' gives a private one (the CLI's tools, so that
+ * they never write the read model a running server owns).
+ */
+export async function createApp(config: Config, log?: Logger, options: { viewsFile?: string } = {}): Promise<App> {
   const dataDir = resolve(config.TIENDO_DATA);
   const store = await openStore(config);
-  const runner = new ProjectionRunner(store, join(dataDir, 'views.db'), log);
+  const runner = new ProjectionRunner(store, options.viewsFile ?? join(dataDir, 'views.db'), log);
   const directory = () => runner.views;
+  const integrity = new IntegrityMonitor(store, log);
   return {
     config, dataDir, store, runner,
     tasks: new TaskCommands(store, directory),
@@ -50,7 +58,9 @@ export async function createApp(config: Config, log?: Logger): Promise<App> {
     inspections: new InspectionCommands(store, directory),
     reports: new ReportCommands(store, directory),
     secret: resolveSecret(config.TIENDO_AUTH_SECRET, dataDir),
+    integrity,
     async close() {
+      await integrity.stop();
       await runner.stop();
       await store.dispose();
     },

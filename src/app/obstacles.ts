@@ -1,4 +1,4 @@
-import { authorize } from '../auth/policy.js';
+import { authorize, canSeeTask } from '../auth/policy.js';
 import type { EventStore } from '../eventstore/port.js';
 import { notFound } from '../errors.js';
 import * as C from '../obstacles/commands.js';
@@ -32,7 +32,8 @@ export class ObstacleCommands {
     const data = parse(C.RaiseObstacle, { ...input, id: input.id ?? readableId('VM', seed) });
     return this.run(data.id, { type: 'RaiseObstacle', data }, ctx, (_, views) => {
       const task = views.tasks.get(data.taskId);
-      if (!task) throw notFound('TASK', data.taskId);
+      // A confidential task the actor may not see does not exist for them (no existence oracle).
+      if (!task || !canSeeTask(ctx.actor, task, (u, a) => views.isWithin(u, a))) throw notFound('TASK', data.taskId);
       authorize('raiseObstacle', ctx.actor, task.leadUnitId, views);
     });
   }

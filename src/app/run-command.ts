@@ -3,6 +3,7 @@ import { staleVersion } from '../errors.js';
 import { WrongExpectedRevisionError } from '../eventstore/errors.js';
 import type { EventStore } from '../eventstore/port.js';
 import { type DomainEnvelope, type DomainEvent, decode, encode } from '../events.js';
+import { noticeEventTypes } from '../reminders/events.js';
 import type { Actor, Decided } from '../shared/schemas.js';
 import { uuidFromName } from '../shared/ids.js';
 
@@ -47,18 +48,70 @@ export function eventIdsFor(ctx: CommandContext, stream: string, count: number):
  * Load → decide → append with the expected revision. With an expectedVersion a lost race is a
  * CONFLICT for the client; without one the command is decided again on the new state, so
  * concurrent commands on one stream are serialised and none is lost.
+ *
+ * Within this process, commands on one stream run one after the other, in arrival order: without
+ * that, N concurrent commands all read the same revision, one wins each round and the rest retry,
+ * so the last of more than MAX_ATTEMPTS got a CONFLICT it had not asked for (an update lost). The
+ * retry loop remains for writers in other processes (another replica, a CLI import).
  */
-export async function runCommand<S, E extends DomainEvent>(
+export function runCommand<S, E extends DomainEvent>(
+  store: EventStore, decider: StreamDecider<S, E>, ctx: CommandContext,
+): Promise<CommandResult<S>> {
+  return oneAtATime(store, decider.stream, () => decideAndAppend(store, decider, ctx));
+}
+
+const queues = new WeakMap<EventStore, Map<string, Promise<void>>>();
+
+/** Runs `task` after every earlier task on the same store and stream has settled. */
+function oneAtATime<T>(store: EventStore, stream: string, task: () => Promise<T>): Promise<T> {
+  let streams = queues.get(store);
+  if (!streams) queues.set(store, (streams = new Map()));
+  const result = (streams.get(stream) ?? Promise.resolve()).then(task);
+  const tail = result.then(() => undefined, () => undefined);
+  streams.set(stream, tail);
+  void tail.then(() => {
+    if (streams.get(stream) === tail) streams.delete(stream);
+  });
+  return result;
+}
+
+async function decideAndAppend<S, E extends DomainEvent>(
   store: EventStore, decider: StreamDecider<S, E>, ctx: CommandContext,
 ): Promise<CommandResult<S>> {
   const { stream } = decider;
   for (let attempt = 1; ; attempt++) {
+    const firstId = ctx.clientMutationId ? eventIdsFor(ctx, stream, 1)[0] : undefined;
+    // The common case: the state this process folded last time, and only the events written since.
+    const known = await cachedState(store, decider, firstId);
+    if (known && (ctx.expectedVersion == null || ctx.expectedVersion === known.revision)) {
+      const { revision, state } = known;
+      const decided = decider.decide(state);
+      const ids = eventIdsFor(ctx, stream, decided.length);
+      const base = {
+        actor: ctx.actor, occurredAt: ctx.now, correlationId: ctx.correlationId, causationId: ctx.causationId ?? null,
+        ...(ctx.clientMutationId ? { clientMutationId: ctx.clientMutationId } : {}),
+      };
+      const newEvents = decided.map((e, i) => encode(e as Decided, base, ids[i]));
+      try {
+        const result = await store.append(stream, newEvents, revision < 0 ? 'no_stream' : revision);
+        const events = newEvents.map((e, i) => decode({
+          ...e, stream, revision: revision + 1 + i, position: result.position, recordedAt: ctx.now, metadata: e.metadata ?? {},
+        }));
+        remember(store, decider, revision, state, events);
+        return { stream, version: result.nextExpectedRevision, position: result.position, events, stateBefore: state, replayed: false };
+      } catch (error) {
+        if (!(error instanceof WrongExpectedRevisionError)) throw error;
+        if (attempt >= MAX_ATTEMPTS) throw staleVersion(stream, ctx.expectedVersion ?? revision, error.actual);
+        continue;
+      }
+    }
+    // A retry of a written command, or an expectedVersion that is not the head: read the whole stream.
     const stored = (await store.readStream(stream)).map(decode);
     const revision = stored.length - 1;
-    const firstId = ctx.clientMutationId ? eventIdsFor(ctx, stream, 1)[0] : undefined;
     const earlier = firstId ? stored.findIndex((e) => e.id === firstId) : -1;
     let state = decider.initial;
-    for (const e of stored.slice(0, earlier >= 0 ? earlier : stored.length)) state = decider.evolve(state, e as unknown as E, e.meta.occurredAt);
+    if (earlier < 0) state = remember(store, decider, -1, decider.initial, stored).state as S;
+    else for (const e of stored.slice(0, earlier)) state = decider.evolve(state, e as unknown as E, e.meta.occurredAt);
     if (earlier >= 0) {
       // A retry of a command already written: answer as the first time, write nothing.
       const ids = new Set(eventIdsFor(ctx, stream, stored.length - earlier));
@@ -66,7 +119,9 @@ export async function runCommand<S, E extends DomainEvent>(
       const last = mine[mine.length - 1]!;
       return { stream, version: last.revision, position: last.position, events: mine, stateBefore: state, replayed: true };
     }
-    if (ctx.expectedVersion != null && ctx.expectedVersion !== revision) throw staleVersion(stream, ctx.expectedVersion, revision);
+    if (ctx.expectedVersion != null && ctx.expectedVersion !== revision && !onlyNoticesSince(stored, ctx.expectedVersion)) {
+      throw staleVersion(stream, ctx.expectedVersion, revision);
+    }
     const decided = decider.decide(state);
     const ids = eventIdsFor(ctx, stream, decided.length);
     const base = {
@@ -82,8 +137,64 @@ export async function runCommand<S, E extends DomainEvent>(
       return { stream, version: result.nextExpectedRevision, position: result.position, events, stateBefore: state, replayed: false };
     } catch (error) {
       if (!(error instanceof WrongExpectedRevisionError)) throw error;
-      if (ctx.expectedVersion != null) throw staleVersion(stream, ctx.expectedVersion, error.actual);
-      if (attempt >= MAX_ATTEMPTS) throw staleVersion(stream, revision, error.actual);
+      // With an expectedVersion, decide again only to let a reminder that slipped in pass (the check above).
+      if (attempt >= MAX_ATTEMPTS) throw staleVersion(stream, ctx.expectedVersion ?? revision, error.actual);
     }
   }
+}
+
+/**
+ * Stream states this process has folded, per store and per evolve function (the deciders'
+ * module-level functions; a decider made with a fresh closure every time is simply not cached),
+ * most recently used last. Events are immutable and every evolve returns a new state, so a state
+ * at revision r stays true: the next command reads only the events after r (other processes'
+ * writes included), instead of reading and decoding the whole stream every time — the cost that
+ * grew with a stream's length (bench/README.md). `mutationIds`: ids of events written with a
+ * clientMutationId, so that a retry is recognised without reading the stream.
+ */
+interface Folded { revision: number; state: unknown; mutationIds: Set<string> }
+const MAX_FOLDED = 50_000;
+const folded = new WeakMap<EventStore, WeakMap<object, Map<string, Folded>>>();
+
+function foldedOf(store: EventStore, evolve: object): Map<string, Folded> {
+  let byEvolve = folded.get(store);
+  if (!byEvolve) folded.set(store, (byEvolve = new WeakMap()));
+  let streams = byEvolve.get(evolve);
+  if (!streams) byEvolve.set(evolve, (streams = new Map()));
+  return streams;
+}
+
+/** Folds `events` (the stream's, after `revision`) into `state` and keeps the result. */
+function remember<S, E extends DomainEvent>(store: EventStore, decider: StreamDecider<S, E>, revision: number, state: S, events: DomainEnvelope[]): Folded {
+  const streams = foldedOf(store, decider.evolve);
+  const before = streams.get(decider.stream);
+  const entry: Folded = { revision, state, mutationIds: before && revision >= 0 ? before.mutationIds : new Set() };
+  for (const e of events) {
+    entry.state = decider.evolve(entry.state as S, e as unknown as E, e.meta.occurredAt);
+    entry.revision = e.revision;
+    if (e.meta.clientMutationId) entry.mutationIds.add(e.id);
+  }
+  streams.delete(decider.stream);
+  streams.set(decider.stream, entry);
+  if (streams.size > MAX_FOLDED) streams.delete(streams.keys().next().value!);
+  return entry;
+}
+
+/** The stream's state brought up to date from what this process folded before; null when it has nothing, or for a retry. */
+async function cachedState<S, E extends DomainEvent>(store: EventStore, decider: StreamDecider<S, E>, firstId: string | undefined): Promise<{ revision: number; state: S } | null> {
+  const entry = foldedOf(store, decider.evolve).get(decider.stream);
+  if (!entry || (firstId && entry.mutationIds.has(firstId))) return null;
+  const since = (await store.readStream(decider.stream, { fromRevision: entry.revision + 1 })).map(decode);
+  if (firstId && since.some((e) => e.id === firstId)) return null;
+  const now = since.length ? remember(store, decider, entry.revision, entry.state as S, since) : entry;
+  return { revision: now.revision, state: now.state as S };
+}
+
+/**
+ * True when every event after `version` is a notice (a reminder, issue 10): it changed nothing
+ * the client decided on, so an expectedVersion from before it is not stale.
+ */
+function onlyNoticesSince(stored: DomainEnvelope[], version: number): boolean {
+  if (version < -1 || version >= stored.length) return false;
+  return stored.slice(version + 1).every((e) => noticeEventTypes.has(e.type));
 }

@@ -1,4 +1,4 @@
-import { type Action, authorize } from '../auth/policy.js';
+import { type Action, authorize, canSeeTask } from '../auth/policy.js';
 import { notFound } from '../errors.js';
 import type { EventStore } from '../eventstore/port.js';
 import { readableId, uuidFromName } from '../shared/ids.js';
@@ -28,7 +28,12 @@ function checkBasis(basis: Basis[], views: Views): void {
 export class TaskCommands {
   constructor(private readonly store: EventStore, private readonly units: () => Views) {}
 
-  private run(taskId: string, action: Action, command: Cmd, ctx: CommandContext, target?: string): Promise<CommandResult<TaskState>> {
+  /**
+   * `target`: the lead unit of a task not yet assigned (else the task's own lead unit);
+   * `assignees`: other units the command hands work or confidential access to, each checked as
+   * assignTask (coordinators, delegates, a new lead unit).
+   */
+  private run(taskId: string, action: Action, command: Cmd, ctx: CommandContext, target?: string, assignees: readonly string[] = []): Promise<CommandResult<TaskState>> {
     const units = this.units();
     const decideCtx: TaskContext = { now: ctx.now, units };
     return runCommand<TaskState, TaskEvent>(this.store, {
@@ -37,8 +42,10 @@ export class TaskCommands {
       evolve: evolveTask,
       decide: (state) => {
         const unit = target ?? state?.leadUnitId;
-        if (!unit) throw notFound('TASK', taskId);
+        // A confidential task the actor may not see does not exist for them (no existence oracle).
+        if (!unit || (state && !canSeeTask(ctx.actor, state, (u, a) => units.isWithin(u, a)))) throw notFound('TASK', taskId);
         authorize(action, ctx.actor, unit, units);
+        for (const other of assignees) authorize('assignTask', ctx.actor, other, units);
         checkBasis((command.data as { basis?: Basis[] }).basis ?? [], units);
         return decideTask(command, state, decideCtx);
       },
@@ -48,13 +55,13 @@ export class TaskCommands {
   assign(input: Record<string, unknown>, ctx: CommandContext) {
     const seed = ctx.clientMutationId ? `${ctx.actor.id}|${ctx.clientMutationId}` : undefined;
     const data = parse(C.AssignTask, { ...input, id: input.id ?? readableId('NV', seed) });
-    return this.run(data.id, 'assignTask', { type: 'AssignTask', data }, ctx, data.leadUnitId);
+    return this.run(data.id, 'assignTask', { type: 'AssignTask', data }, ctx, data.leadUnitId, data.coordinatorIds);
   }
 
   /** The parent records the delegation; then each child task gets its own stream, idempotently. */
   async delegate(input: unknown, ctx: CommandContext) {
     const data = parse(C.DelegateTask, input);
-    const result = await this.run(data.taskId, 'delegateTask', { type: 'DelegateTask', data }, ctx);
+    const result = await this.run(data.taskId, 'delegateTask', { type: 'DelegateTask', data }, ctx, undefined, data.to.map((d) => d.leadUnitId));
     const delegation = result.events.find((e) => e.type === 'TaskDelegated');
     if (!delegation || !result.stateBefore) return { result, children: [] as string[] };
     const assigned = delegatedTasks(result.stateBefore, delegation as unknown as Extract<TaskEvent, { type: 'TaskDelegated' }>);
@@ -76,7 +83,7 @@ export class TaskCommands {
 
   reassign(input: unknown, ctx: CommandContext) {
     const data = parse(C.ReassignTask, input);
-    return this.run(data.taskId, 'reassignTask', { type: 'ReassignTask', data }, ctx);
+    return this.run(data.taskId, 'reassignTask', { type: 'ReassignTask', data }, ctx, undefined, [data.leadUnitId]);
   }
   reportProgress(input: unknown, ctx: CommandContext) {
     const data = parse(C.ReportProgress, input);

@@ -5,7 +5,8 @@ import { createApp } from '../app/app.js';
 import { mintToken } from '../auth/tokens.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { Role } from '../shared/schemas.js';
-import { serve } from './serve.js';
+import { backupCommand, restoreCommand, verifyCommand } from './maintenance.js';
+import { dataUsage, dataCommand } from './data-commands.js';
 
 const usage = `tiendo — Project 06 progress tracker
 
@@ -13,14 +14,18 @@ const usage = `tiendo — Project 06 progress tracker
   tiendo token --role R --unit U   mint a token (roles: focal_point inspector leader admin)
                [--sub ID] [--ttl 30d]
   tiendo rebuild                   rebuild the read models from every event (server stopped)
-`;
+  tiendo verify [FILE]             check every event's hash chain and schema; exit 1 naming the first bad one
+  tiendo backup FILE               consistent copy of the events while serving (SQLite online backup), verified
+  tiendo restore FILE              put a backup in place of the events (server stopped), verified
+`.trimEnd() + dataUsage;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   const config = loadConfig();
   switch (command) {
     case 'serve':
-      await serve(config);
+      // Loaded only here: the HTTP stack is a second of start-up the other commands do without.
+      await (await import('./serve.js')).serve(config);
       return -1;
     case 'token': {
       const { values } = parseArgs({ args: rest, options: { role: { type: 'string' }, unit: { type: 'string' }, sub: { type: 'string' }, ttl: { type: 'string' } } });
@@ -30,7 +35,7 @@ async function main(argv: string[]): Promise<number> {
         return 2;
       }
       const app = await createApp(config);
-      const token = await mintToken(app.secret, { id: values.sub ?? `${role.data}@${values.unit}`, role: role.data, unit: values.unit }, values.ttl ?? '30d');
+      const token = await mintToken(app.secret, { id: values.sub ?? `${role.data}@${values.unit}`, role: role.data, unit: values.unit }, values.ttl ?? '30d', { issuer: config.TIENDO_JWT_ISSUER, audience: config.TIENDO_JWT_AUDIENCE });
       await app.close();
       process.stdout.write(`${token}\n`);
       return 0;
@@ -46,6 +51,17 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`rebuilt read models from ${done} events\n`);
       return 0;
     }
+    case 'verify':
+      return verifyCommand(config, rest[0]);
+    case 'backup':
+      return backupCommand(config, rest[0]);
+    case 'restore':
+      return restoreCommand(config, rest[0]);
+    case 'units':
+    case 'import':
+    case 'export':
+    case 'report':
+      return dataCommand(command, rest, config);
     default:
       process.stdout.write(usage);
       return command && command !== 'help' && command !== '--help' ? 2 : 0;
@@ -56,6 +72,8 @@ main(process.argv.slice(2)).then(
   (code) => { if (code >= 0) process.exitCode = code; },
   (error: unknown) => {
     process.stderr.write(error instanceof ConfigError ? `${error.message}\n` : `tiendo: ${(error as Error).stack ?? String(error)}\n`);
-    process.exitCode = 1;
+    // Exit rather than only set the code: a `serve` that failed half-way may hold timers and a store
+    // subscription that would keep a process without an HTTP server alive for ever.
+    process.exit(1);
   },
 );

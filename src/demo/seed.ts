@@ -4,7 +4,8 @@ import type { CommandContext } from '../app/run-command.js';
 import type { Actor } from '../shared/schemas.js';
 import { ZONE } from '../shared/schemas.js';
 import { addDays, dueDate, periodContaining } from '../periods/index.js';
-import { demoCommunes, ministries, provinces } from './units.js';
+import { loadOfficialUnits } from '../reference/load.js';
+import { provinces } from './units.js';
 
 /**
  * A realistic, illustrative Project 06 history (document numbers of the programme are real;
@@ -33,9 +34,8 @@ export async function seedDemo(app: App, now: string): Promise<number> {
   const start = '2022-01-06';
   await run(app.units.register({ id: 'GOV', kind: 'GOVERNMENT', name: 'Chính phủ' }, ctx(admin, start)));
   await run(app.units.register({ id: 'TCT06', kind: 'WORKING_GROUP', name: 'Tổ công tác triển khai Đề án 06', parentId: 'GOV' }, ctx(admin, start)));
-  for (const [id, name, kind] of ministries) await run(app.units.register({ id, kind, name, parentId: 'GOV' }, ctx(admin, start)));
-  for (const [id, name] of provinces) await run(app.units.register({ id, kind: 'PROVINCE', name, parentId: 'GOV' }, ctx(admin, start)));
-  for (const [id, name, parentId] of demoCommunes) await run(app.units.register({ id, kind: 'COMMUNE', name, parentId }, ctx(admin, start)));
+  // The 17 ministries and agencies, 34 provinces and 3,321 communes with their official codes.
+  commands += (await loadOfficialUnits(app, ctx(admin, start))).registered;
 
   const qd06 = { number: '06/QĐ-TTg', date: '2022-01-06', issuer: 'Thủ tướng Chính phủ' };
   const qd1911 = { number: '1911/QĐ-TTg', date: '2021-11-15', issuer: 'Thủ tướng Chính phủ' };

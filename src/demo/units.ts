@@ -1,24 +1,7 @@
 /** The reference lists of DESIGN §2: 14 ministries + 3 ministerial-level agencies, 34 provinces. */
 
-export const ministries: [id: string, name: string, kind: 'MINISTRY' | 'AGENCY'][] = [
-  ['BQP', 'Bộ Quốc phòng', 'MINISTRY'],
-  ['BCA', 'Bộ Công an', 'MINISTRY'],
-  ['BNG', 'Bộ Ngoại giao', 'MINISTRY'],
-  ['BNV', 'Bộ Nội vụ', 'MINISTRY'],
-  ['BTP', 'Bộ Tư pháp', 'MINISTRY'],
-  ['BTC', 'Bộ Tài chính', 'MINISTRY'],
-  ['BCT', 'Bộ Công Thương', 'MINISTRY'],
-  ['BNNMT', 'Bộ Nông nghiệp và Môi trường', 'MINISTRY'],
-  ['BXD', 'Bộ Xây dựng', 'MINISTRY'],
-  ['BVHTTDL', 'Bộ Văn hóa, Thể thao và Du lịch', 'MINISTRY'],
-  ['BKHCN', 'Bộ Khoa học và Công nghệ', 'MINISTRY'],
-  ['BGDDT', 'Bộ Giáo dục và Đào tạo', 'MINISTRY'],
-  ['BYT', 'Bộ Y tế', 'MINISTRY'],
-  ['BDTTG', 'Bộ Dân tộc và Tôn giáo', 'MINISTRY'],
-  ['NHNN', 'Ngân hàng Nhà nước Việt Nam', 'AGENCY'],
-  ['TTCP', 'Thanh tra Chính phủ', 'AGENCY'],
-  ['VPCP', 'Văn phòng Chính phủ', 'AGENCY'],
-];
+/** Moved to src/reference/ministries.ts (the official lists live there); re-exported for existing imports. */
+export { ministries } from '../reference/ministries.js';
 
 const cities = new Set(['01', '31', '46', '48', '79', '92']);
 
@@ -31,7 +14,7 @@ export const provinces: [code: string, name: string][] = ([
   ['86', 'Vĩnh Long'], ['91', 'An Giang'], ['92', 'Cần Thơ'], ['96', 'Cà Mau'],
 ] as [string, string][]).map(([code, name]) => [code, `${cities.has(code) ? 'Thành phố' : 'Tỉnh'} ${name}`]);
 
-/** A few wards of Hà Nội for the demo; the full commune list is loaded from a data package. */
+/** A few wards of Hà Nội (no longer registered by the demo, which loads every commune: src/reference/load.ts). */
 export const demoCommunes: [code: string, name: string, province: string][] = [
   ['00004', 'Phường Ba Đình', '01'],
   ['00008', 'Phường Ngọc Hà', '01'],

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { InvalidEventError, WrongExpectedRevisionError } from './errors.js';
+import { GENESIS_HASH, canonicalJson, eventHash } from './hash.js';
 import type {
   AppendResult, EventStore, ExpectedRevision, NewEvent, ReadAllOptions, ReadStreamOptions,
   RecordedEvent, SubscribeOptions, Subscription, SubscriptionItem,
@@ -13,6 +14,7 @@ interface EventRow {
   data: string; metadata: string; recorded_at: string;
 }
 
+/** data and metadata as canonical JSON (hash.ts): stored as they are hashed, so the text is made once. */
 interface SerializedEvent { id: string; type: string; data: string; metadata: string }
 
 interface PendingAppend {
@@ -30,9 +32,13 @@ CREATE TABLE IF NOT EXISTS events (
   data TEXT NOT NULL,
   metadata TEXT NOT NULL,
   recorded_at TEXT NOT NULL,
+  prev_hash TEXT,
+  hash TEXT,
   UNIQUE (stream, revision)
 );`;
 
+/** What reads return (not the hash columns: only verify.ts reads those). */
+const COLUMNS = 'position, id, stream, revision, type, data, metadata, recorded_at';
 const PAGE = 1000;
 /** Another process may append to the same file; a live subscription looks again this often. */
 const POLL_MS = 1000;
@@ -72,25 +78,55 @@ export class SqliteEventStore implements EventStore {
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
+    this.migrateHashChain();
     this.stmt = {
       byId: this.db.prepare<[string], { stream: string; revision: number; position: number }>(
         'SELECT stream, revision, position FROM events WHERE id = ?'),
       head: this.db.prepare<[string], { revision: number | null }>(
         'SELECT MAX(revision) AS revision FROM events WHERE stream = ?'),
       insert: this.db.prepare(
-        'INSERT INTO events (id, stream, revision, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+        'INSERT INTO events (id, stream, revision, type, data, metadata, recorded_at, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
+      lastHash: this.db.prepare<[], { hash: string | null }>('SELECT hash FROM events ORDER BY position DESC LIMIT 1'),
       streamFwd: this.db.prepare<[string, number, number], EventRow>(
-        'SELECT * FROM events WHERE stream = ? AND revision >= ? ORDER BY revision ASC LIMIT ?'),
+        `SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision ASC LIMIT ?`),
       streamBwd: this.db.prepare<[string, number, number], EventRow>(
-        'SELECT * FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?'),
+        `SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`),
       allFwd: this.db.prepare<[number, number], EventRow>(
-        'SELECT * FROM events WHERE position > ? ORDER BY position ASC LIMIT ?'),
+        `SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position ASC LIMIT ?`),
       allBwd: this.db.prepare<[number, number], EventRow>(
-        'SELECT * FROM events WHERE position < ? ORDER BY position DESC LIMIT ?'),
+        `SELECT ${COLUMNS} FROM events WHERE position < ? ORDER BY position DESC LIMIT ?`),
       lastRecordedAt: this.db.prepare<[], { recorded_at: string }>(
         'SELECT recorded_at FROM events ORDER BY position DESC LIMIT 1'),
     };
     this.lastRecordedAt = this.stmt.lastRecordedAt.get()?.recorded_at ?? '';
+  }
+
+  /**
+   * A file made before the hash chain existed gets the two columns and every event's hash, in one
+   * transaction, the first time it is opened. Only then: a hash that later goes missing is not
+   * made up again (verify reports it).
+   */
+  private migrateHashChain(): void {
+    const hasHash = () => this.db.prepare<[], { name: string }>('PRAGMA table_info(events)').all().some((c) => c.name === 'hash');
+    if (hasHash()) return;
+    this.db.transaction(() => {
+      if (hasHash()) return;
+      this.db.exec('ALTER TABLE events ADD COLUMN prev_hash TEXT; ALTER TABLE events ADD COLUMN hash TEXT;');
+      const update = this.db.prepare('UPDATE events SET prev_hash = ?, hash = ? WHERE position = ?');
+      const page = this.db.prepare<[number], EventRow>(`SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT 5000`);
+      let prev = GENESIS_HASH;
+      for (let after = 0, rows = page.all(after); rows.length > 0; rows = page.all(after)) {
+        for (const r of rows) {
+          const hash = eventHash(prev, {
+            stream: r.stream, revision: r.revision, type: r.type, id: r.id, recordedAt: r.recorded_at,
+            dataCanonical: canonicalJson(JSON.parse(r.data)), metadataCanonical: canonicalJson(JSON.parse(r.metadata)),
+          });
+          update.run(prev, hash, r.position);
+          prev = hash;
+          after = r.position;
+        }
+      }
+    }).immediate();
   }
 
   /** The underlying database, for backup and verification tools. */
@@ -106,8 +142,9 @@ export class SqliteEventStore implements EventStore {
       return Promise.reject(e);
     }
     // Snapshot the caller's objects now: a mutation before the flush must not change what is stored.
+    // Written as canonical JSON (the same values as JSON.stringify, keys sorted): the text the hash covers.
     const copy: SerializedEvent[] = events.map((e) => ({
-      id: e.id, type: e.type, data: JSON.stringify(e.data), metadata: JSON.stringify(e.metadata ?? {}),
+      id: e.id, type: e.type, data: canonicalJson(e.data), metadata: canonicalJson(e.metadata ?? {}),
     }));
     return new Promise((resolve, reject) => {
       this.queue.push({ stream, events: copy, expected: expectedRevision, resolve, reject });
@@ -126,18 +163,24 @@ export class SqliteEventStore implements EventStore {
     const outcomes: ({ ok: true; value: AppendResult } | { ok: false; error: unknown })[] = [];
     const now = new Date().toISOString();
     const recordedAt = now > this.lastRecordedAt ? now : this.lastRecordedAt;
-    const one = this.db.transaction((p: PendingAppend) => this.appendOne(p, recordedAt));
+    // The chain continues from the last event in the file, read inside the write transaction
+    // (IMMEDIATE: taken before reading, so another process appending to the file cannot slip in between).
+    const chain = { prev: GENESIS_HASH };
+    const one = this.db.transaction((p: PendingAppend) => this.appendOne(p, recordedAt, chain));
     const all = this.db.transaction(() => {
+      chain.prev = this.stmt.lastHash.get()?.hash ?? GENESIS_HASH;
       for (const p of batch) {
+        const before = chain.prev;
         try {
           outcomes.push({ ok: true, value: one(p) });
         } catch (error) {
+          chain.prev = before; // its savepoint rolled back: the next append links to the last one kept
           outcomes.push({ ok: false, error });
         }
       }
     });
     try {
-      all();
+      all.immediate();
     } catch (error) {
       for (const p of batch) p.reject(error);
       return;
@@ -153,7 +196,7 @@ export class SqliteEventStore implements EventStore {
     for (const w of waiters) w();
   }
 
-  private appendOne(p: PendingAppend, recordedAt: string): AppendResult {
+  private appendOne(p: PendingAppend, recordedAt: string, chain: { prev: string }): AppendResult {
     const events = p.events;
     const existing = events.map((e) => this.stmt.byId.get(e.id));
     if (existing.some((x) => x !== undefined)) {
@@ -176,7 +219,11 @@ export class SqliteEventStore implements EventStore {
     let position = 0;
     for (const e of events) {
       revision += 1;
-      position = Number(this.stmt.insert.run(e.id, p.stream, revision, e.type, e.data, e.metadata, recordedAt).lastInsertRowid);
+      const hash = eventHash(chain.prev, {
+        stream: p.stream, revision, type: e.type, id: e.id, recordedAt, dataCanonical: e.data, metadataCanonical: e.metadata,
+      });
+      position = Number(this.stmt.insert.run(e.id, p.stream, revision, e.type, e.data, e.metadata, recordedAt, chain.prev, hash).lastInsertRowid);
+      chain.prev = hash;
     }
     return { nextExpectedRevision: revision, position: String(position) };
   }

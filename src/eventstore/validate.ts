@@ -4,6 +4,7 @@ import type { ExpectedRevision, NewEvent } from './port.js';
 
 const uuid = z.uuid();
 const streamName = z.string().min(1).max(200);
+const LONE_SURROGATE = /\p{Cs}/u;
 
 /** JSON-serialisable without loss: no functions, symbols, bigints, cycles or non-finite numbers. */
 function assertJson(value: unknown, path: string, seen: Set<object>): void {
@@ -27,12 +28,15 @@ function assertJson(value: unknown, path: string, seen: Set<object>): void {
 /** Refuses a malformed append before anything is written. */
 export function validateAppend(stream: unknown, events: unknown, expected: unknown): asserts events is NewEvent[] {
   if (!streamName.safeParse(stream).success) throw new InvalidEventError('stream name must be a non-empty string');
+  // Stored as UTF-8 text: a lone surrogate would not read back as written (and the hash chain would not match).
+  if (LONE_SURROGATE.test(stream as string)) throw new InvalidEventError('stream name must be well-formed Unicode');
   if (!Array.isArray(events) || events.length === 0) throw new InvalidEventError('events must be a non-empty array');
   const ids = new Set<string>();
   events.forEach((e: unknown, i) => {
     if (typeof e !== 'object' || e === null || Array.isArray(e)) throw new InvalidEventError(`event ${i} is not an object`);
     const ev = e as Record<string, unknown>;
     if (typeof ev.type !== 'string' || ev.type.length === 0) throw new InvalidEventError(`event ${i} has no type`);
+    if (LONE_SURROGATE.test(ev.type)) throw new InvalidEventError(`event ${i} type must be well-formed Unicode`);
     if (!uuid.safeParse(ev.id).success) throw new InvalidEventError(`event ${i} id must be a uuid`);
     if (ids.has(ev.id as string)) throw new InvalidEventError(`event ${i} repeats id ${String(ev.id)}`);
     ids.add(ev.id as string);

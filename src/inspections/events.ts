@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { findingReminderSchemas } from '../reminders/events.js';
 import { type EventsOf, id, isoDate, text } from '../shared/schemas.js';
 
 export const Severity = z.enum(['LOW', 'MEDIUM', 'HIGH', 'CRITICAL']);
@@ -27,6 +28,8 @@ export const inspectionEventSchemas = {
   FindingResponded: z.object({ inspectionId: id, findingId: id, response: text(5000) }),
   FindingClosed: z.object({ inspectionId: id, findingId: id }),
   InspectionConcluded: z.object({ inspectionId: id, conclusion: text(10_000) }),
+  /** A notice the reminder scheduler records (src/reminders): nothing about the finding changes. */
+  ...findingReminderSchemas,
 };
 export type InspectionEvent = EventsOf<typeof inspectionEventSchemas>;
 

@@ -30,6 +30,9 @@ export function evolveInspection(state: InspectionState, event: InspectionEvent,
       return finding(event.data.findingId, { status: 'CLOSED' });
     case 'InspectionConcluded':
       return { ...state, concluded: true, conclusion: event.data.conclusion };
+    case 'FindingBecameOverdue':
+      // A reminder (src/reminders): a notice, the finding stays as it was.
+      return state;
     default: {
       const never: never = event;
       return never;

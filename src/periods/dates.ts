@@ -34,8 +34,15 @@ export function parseDate(s: string): CalendarDate {
   return s;
 }
 
+/** Vietnam has kept UTC+7 without daylight saving since 13 June 1975. */
+const FIXED_OFFSET_SINCE = Date.UTC(1975, 5, 13);
+const UTC_PLUS_7 = 7 * 3_600_000;
+
 /** The calendar date in Vietnam at an ISO-8601 instant that carries an offset (`Z`, `+07:00`). */
 export function dateOfInstant(iso: string): CalendarDate {
+  // The hot path (every status, every event folded) skips luxon's zone rules where the offset is fixed.
+  const ms = INSTANT_RE.test(iso) ? Date.parse(iso) : Number.NaN;
+  if (ms >= FIXED_OFFSET_SINCE) return new Date(ms + UTC_PLUS_7).toISOString().slice(0, 10);
   return instant(iso).setZone(ZONE).toISODate() as CalendarDate;
 }
 

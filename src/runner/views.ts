@@ -13,6 +13,8 @@ import type { PeriodicReport } from '../reports/state.js';
 import type { UnitEvent } from '../units/events.js';
 import { evolveUnit } from '../units/evolve.js';
 import type { UnitDirectory, UnitState } from '../units/state.js';
+import { type Notification, notificationOf } from '../reminders/notifications.js';
+import { type WebhookEvent, type WebhookView, evolveWebhook } from '../webhooks/events.js';
 
 /** A read-model row as the runner persists it: one per unit, task, obstacle, inspection and report. */
 export type Row =
@@ -20,7 +22,9 @@ export type Row =
   | { kind: 'task'; id: string; value: TaskView }
   | { kind: 'obstacle'; id: string; value: ObstacleView }
   | { kind: 'inspection'; id: string; value: InspectionView }
-  | { kind: 'report'; id: string; value: PeriodicReport };
+  | { kind: 'report'; id: string; value: PeriodicReport }
+  | { kind: 'notification'; id: string; value: Notification }
+  | { kind: 'webhook'; id: string; value: WebhookView };
 
 /** Obstacles and inspections carry their stream version, to be passed back as expectedVersion. */
 export type ObstacleView = Obstacle & { version: number };
@@ -30,6 +34,8 @@ export interface Applied {
   row?: Row;
   task?: { before: TaskView | null; after: TaskView };
   history?: HistoryEntry;
+  /** A reminder's notification, besides the row of the stream it was recorded on (issue 10). */
+  notification?: Row;
 }
 
 /**
@@ -51,12 +57,27 @@ export class Views implements UnitDirectory {
   /** report stream key → the unit's report for that period */
   readonly reports = new Map<string, PeriodicReport>();
   readonly reportsByUnit = new Map<string, Set<string>>();
+  /** Reminders (src/reminders) by event id, and their ids by the unit they are addressed to. */
+  readonly notifications = new Map<string, Notification>();
+  readonly notificationsByUnit = new Map<string, Set<string>>();
+  /** Webhook registrations (src/webhooks), removed ones included. */
+  readonly webhooks = new Map<string, WebhookView>();
   /** Position of the last event applied, null before the first. */
   position: string | null = null;
   /** occurredAt of the latest event applied: how far in time this view reaches. */
   lastOccurredAt: string | null = null;
 
   apply(e: DomainEnvelope): Applied {
+    const applied = this.applyToStream(e);
+    const note = notificationOf(e, this);
+    if (note) {
+      applied.notification = { kind: 'notification', id: note.id, value: note };
+      this.load(applied.notification);
+    }
+    return applied;
+  }
+
+  private applyToStream(e: DomainEnvelope): Applied {
     this.position = e.position;
     if (!this.lastOccurredAt || e.meta.occurredAt > this.lastOccurredAt) this.lastOccurredAt = e.meta.occurredAt;
     const at = e.meta.occurredAt;
@@ -82,6 +103,15 @@ export class Views implements UnitDirectory {
           const id = e.stream.slice('report-'.length);
           const value = evolveReport(this.reports.get(id) ?? null, e as unknown as ReportEvent, at);
           return value ? { kind: 'report', id, value } : undefined;
+        }
+        case 'webhook': {
+          const id = (e.data as { webhookId: string }).webhookId;
+          const before = this.webhooks.get(id) ?? null;
+          const value = evolveWebhook(before, e as unknown as WebhookEvent, at);
+          return value ? {
+            kind: 'webhook', id,
+            value: { ...value, owner: before?.owner ?? e.meta.actor, position: before?.position ?? e.position, version: e.revision },
+          } : undefined;
         }
         default:
           return undefined;
@@ -136,6 +166,13 @@ export class Views implements UnitDirectory {
       case 'report':
         this.reports.set(row.id, row.value);
         index(this.reportsByUnit, row.value.unitId, row.id);
+        return;
+      case 'notification':
+        this.notifications.set(row.id, row.value);
+        index(this.notificationsByUnit, row.value.unitId, row.id);
+        return;
+      case 'webhook':
+        this.webhooks.set(row.id, row.value);
         return;
       default: {
         const never: never = row;

@@ -1,7 +1,15 @@
-import { DateTime } from 'luxon';
 import { z } from 'zod';
 
-import { ZONE } from '../periods/dates.js';
+import { ZONE, parseDate } from '../periods/dates.js';
+
+const isRealDate = (s: string) => {
+  try {
+    parseDate(s);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 /** Calendar dates are read in Vietnam's zone; instants are UTC ISO-8601. */
 export { ZONE };
@@ -10,7 +18,7 @@ export { ZONE };
 export const isoDate = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
-  .refine((s) => DateTime.fromISO(s, { zone: ZONE }).isValid, 'is not a real calendar date');
+  .refine(isRealDate, 'is not a real calendar date');
 
 export const instant = z.iso.datetime({ offset: true });
 

@@ -15,7 +15,7 @@ export function dropNulls(value: unknown): unknown {
 
 function commandContext(ctx: Ctx, input: Input): CommandContext {
   return {
-    actor: ctx.actor, now: ctx.now, correlationId: ctx.requestId, causationId: null,
+    actor: ctx.actor, now: ctx.now, correlationId: ctx.correlationId ?? ctx.requestId, causationId: null,
     clientMutationId: input.clientMutationId ?? null, expectedVersion: input.expectedVersion ?? null,
   };
 }

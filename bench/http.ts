@@ -1,0 +1,134 @@
+/**
+ * The real server (bin/tiendo.js serve) as a child process on the generated data directory, and
+ * load against it with autocannon (64 connections): the trivial query `{ __typename }` (the limit),
+ * task, unitProgress and programmeDashboard queries, reportProgress mutations; one timed
+ * unitProgress(asOf) in the middle of the history; the server's peak RSS.
+ */
+import autocannon from 'autocannon';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { mintToken } from '../src/auth/tokens.js';
+import { memory } from './lib.js';
+
+const root = new URL('..', import.meta.url).pathname;
+export const SECRET = 'bench-secret-that-is-long-enough-for-hs256-0123456789';
+
+export interface LoadFigure {
+  connections: number;
+  seconds: number;
+  requests: number;
+  perSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  non2xx: number;
+  errors: number;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export class BenchServer {
+  output = '';
+  startMs = 0;
+  private constructor(readonly child: ChildProcess, readonly url: string) {}
+
+  /** Starts `tiendo serve` on `dataDir` and waits for /health to answer 200 (read model caught up). */
+  static async start(dataDir: string, opts: { profileDir?: string } = {}): Promise<BenchServer> {
+    const port = await freePort();
+    const t0 = performance.now();
+    const child = spawn(process.execPath, [
+      ...(opts.profileDir ? ['--cpu-prof', '--cpu-prof-dir', opts.profileDir, '--cpu-prof-name', 'server.cpuprofile'] : []),
+      join(root, 'bin/tiendo.js'), 'serve',
+    ], {
+      cwd: root,
+      env: {
+        ...process.env, PORT: String(port), HOST: '127.0.0.1', TIENDO_DATA: dataDir, TIENDO_DEMO: '0', TIENDO_AUTH_SECRET: SECRET,
+        // The bench measures throughput, not the limiter: one token sends every request.
+        TIENDO_RATE_LIMIT: '1000000000', LOG_LEVEL: 'warn', NODE_ENV: 'production',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const server = new BenchServer(child, `http://127.0.0.1:${port}`);
+    child.stdout!.on('data', (d: Buffer) => (server.output += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (server.output += d.toString()));
+    const deadline = Date.now() + 600_000;
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${server.output}`);
+      try {
+        if ((await fetch(`${server.url}/health`)).status === 200) {
+          server.startMs = performance.now() - t0;
+          return server;
+        }
+      } catch {
+        // not listening yet
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`server did not become healthy:\n${server.output}`);
+  }
+
+  memory() {
+    return memory(this.child.pid!);
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise((r) => this.child.once('exit', r));
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 30_000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
+export const leaderToken = () => mintToken(new TextEncoder().encode(SECRET), { id: 'bench-leader', role: 'leader', unit: 'GOV' }, '2h');
+
+export interface Gql { query: string; variables?: Record<string, unknown> }
+
+/** One request, checked: throws on an HTTP error or a GraphQL error. */
+export async function gql<T = unknown>(url: string, token: string, body: Gql): Promise<{ data: T; ms: number }> {
+  const t0 = performance.now();
+  const res = await fetch(`${url}/graphql`, {
+    method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body),
+  });
+  const json = (await res.json()) as { data?: T; errors?: unknown[] };
+  const ms = performance.now() - t0;
+  if (res.status !== 200 || json.errors?.length || !json.data) throw new Error(`GraphQL request failed (HTTP ${res.status}): ${JSON.stringify(json.errors ?? json).slice(0, 500)}`);
+  return { data: json.data, ms };
+}
+
+/**
+ * `connections` keep-alive connections sending `bodies` round robin for `seconds`. The first body
+ * is sent once beforehand and checked (an error answer would measure the error path).
+ */
+export async function load(url: string, token: string, bodies: Gql[], opts: { connections: number; seconds: number }): Promise<LoadFigure> {
+  await gql(url, token, bodies[0]!);
+  const payloads = bodies.map((b) => JSON.stringify(b));
+  let i = 0;
+  const result = await autocannon({
+    url: `${url}/graphql`,
+    connections: opts.connections,
+    duration: opts.seconds,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    requests: [{
+      method: 'POST',
+      setupRequest: (req: Record<string, unknown>) => ({ ...req, body: payloads[i++ % payloads.length] }),
+    }],
+  });
+  return {
+    connections: opts.connections, seconds: opts.seconds, requests: result.requests.total,
+    perSecond: Math.round(result.requests.total / result.duration),
+    p50Ms: result.latency.p50, p99Ms: result.latency.p99, non2xx: result.non2xx, errors: result.errors + result.timeouts,
+  };
+}

@@ -1,0 +1,186 @@
+/**
+ * The bench's phases that run in a process of their own (so that each has its own peak RSS and,
+ * with --profile, its own CPU profile). `node --import tsx bench/phases.ts <phase> '<json args>'`
+ * prints its result as the last line of stdout: `@@RESULT <json>`.
+ *
+ *   generate       the workload through the command path, then steady appends (generate.ts)
+ *   rebuild        a raw scan + JSON.parse of the event table (the limit) and a projection rebuild
+ *                  of every event into a fresh read model, through ProjectionRunner.rebuild
+ *   store-appends  the peer's sample appended to tiendo's SqliteEventStore, 1 and 64 appenders,
+ *                  then read back: tiendo's side of the peer comparison
+ */
+import Database from 'better-sqlite3';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { randomUUID } from 'node:crypto';
+import type { ExpectedRevision } from '../src/eventstore/port.js';
+import { SqliteEventStore } from '../src/eventstore/sqlite.js';
+import { ProjectionRunner } from '../src/runner/runner.js';
+import { generate } from './generate.js';
+import { type Figure, figure, memory } from './lib.js';
+import { pool } from './workload.js';
+
+/** The columns the adapter's reads return (not the hash chain's). */
+const READ_COLUMNS = 'position, id, stream, revision, type, data, metadata, recorded_at';
+
+/** Every row of the event table in position order, each data and metadata JSON.parse'd: the limit of a rebuild. */
+export function rawScan(file: string): Figure {
+  const db = new Database(file, { readonly: true });
+  const stmt = db.prepare<[], { data: string; metadata: string }>(`SELECT ${READ_COLUMNS} FROM events ORDER BY position`);
+  let n = 0;
+  let sink = 0;
+  const t0 = performance.now();
+  for (const r of stmt.iterate()) {
+    const data = JSON.parse(r.data) as unknown;
+    const metadata = JSON.parse(r.metadata) as unknown;
+    if (data && metadata) sink++;
+    n++;
+  }
+  const ms = performance.now() - t0;
+  db.close();
+  if (sink < 0) throw new Error('unreachable');
+  return figure(n, ms);
+}
+
+export interface RebuildResult {
+  scan: Figure;
+  scans: Figure[];
+  rebuild: Figure;
+  /** CPU time of the rebuild (user + system), ms. */
+  rebuildCpuMs: number;
+  memory: { peakRssBytes: number | null };
+}
+
+export async function rebuildPhase(opts: { dataDir: string; log?: (l: string) => void }): Promise<RebuildResult> {
+  const file = join(opts.dataDir, 'events.db');
+  const scans = [rawScan(file)];
+  opts.log?.(`  rebuild: raw scan ${scans[0]!.perSecond} events/s`);
+  const tmp = mkdtempSync(join(tmpdir(), 'tiendo-bench-views-'));
+  const store = new SqliteEventStore(file);
+  const runner = new ProjectionRunner(store, join(tmp, 'views.db'));
+  let last = 0;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const n = await runner.rebuild((done) => {
+    const now = performance.now();
+    if (now - last > 5000) {
+      last = now;
+      opts.log?.(`  rebuild: ${done} events, ${Math.round(done / ((now - t0) / 1000))} events/s`);
+    }
+  });
+  const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  await runner.stop();
+  await store.dispose();
+  rmSync(tmp, { recursive: true, force: true });
+  scans.push(rawScan(file));
+  // The faster scan is the limit: the stricter ratio.
+  const scan = scans.reduce((a, b) => (a.perSecond >= b.perSecond ? a : b));
+  return { scan, scans, rebuild: figure(n, ms), rebuildCpuMs: Math.round((cpu.user + cpu.system) / 1000), memory: { peakRssBytes: memory().peakRssBytes } };
+}
+
+export interface SampleEvent { stream: string; type: string; data: unknown; metadata: unknown }
+
+export function readSample(file: string): SampleEvent[] {
+  return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as SampleEvent);
+}
+
+export interface AppendersResult { events: number; failed: number; firstError: string | null; figure: Figure }
+
+/** The sample appended to a fresh SqliteEventStore by `appenders` appenders (one stream each at a time, in order). */
+async function storeAppenders(file: string, sample: SampleEvent[], appenders: number): Promise<AppendersResult> {
+  const store = new SqliteEventStore(file);
+  const streams = new Map<string, SampleEvent[]>();
+  for (const e of sample) {
+    const s = streams.get(e.stream);
+    if (s) s.push(e);
+    else streams.set(e.stream, [e]);
+  }
+  const latencies: number[] = [];
+  let failed = 0;
+  let firstError: string | null = null;
+  const t0 = performance.now();
+  if (appenders === 1) {
+    const expected = new Map<string, number>();
+    for (const e of sample) {
+      const t = performance.now();
+      const exp: ExpectedRevision = expected.get(e.stream) ?? 'no_stream';
+      const r = await store.append(e.stream, [{ id: randomUUID(), type: e.type, data: e.data, metadata: e.metadata }], exp);
+      expected.set(e.stream, r.nextExpectedRevision);
+      latencies.push(performance.now() - t);
+    }
+  } else {
+    await pool([...streams.values()], appenders, async (events) => {
+      let exp: ExpectedRevision = 'no_stream';
+      for (const e of events) {
+        const t = performance.now();
+        try {
+          exp = (await store.append(e.stream, [{ id: randomUUID(), type: e.type, data: e.data, metadata: e.metadata }], exp)).nextExpectedRevision;
+          latencies.push(performance.now() - t);
+        } catch (error) {
+          failed++;
+          firstError ??= (error as Error).message;
+          return;
+        }
+      }
+    });
+  }
+  const ms = performance.now() - t0;
+  await store.dispose();
+  return { events: latencies.length, failed, firstError, figure: figure(latencies.length, ms, latencies) };
+}
+
+export interface StoreAppendsResult { single: AppendersResult; concurrent: AppendersResult; readBack: { byStream: Figure; all: Figure } }
+
+export async function storeAppendsPhase(opts: { sampleFile: string; singleCount: number }): Promise<StoreAppendsResult> {
+  const sample = readSample(opts.sampleFile);
+  const tmp = mkdtempSync(join(tmpdir(), 'tiendo-bench-store-'));
+  try {
+    const single = await storeAppenders(join(tmp, 'single.db'), sample.slice(0, opts.singleCount), 1);
+    const concurrent = await storeAppenders(join(tmp, 'concurrent.db'), sample, 64);
+    // Read back what the 64 appenders wrote: stream by stream, then the whole log in order.
+    const store = new SqliteEventStore(join(tmp, 'concurrent.db'));
+    const streams = [...new Set(sample.map((e) => e.stream))];
+    let n = 0;
+    let t0 = performance.now();
+    for (const s of streams) n += (await store.readStream(s)).length;
+    const byStream = figure(n, performance.now() - t0);
+    n = 0;
+    t0 = performance.now();
+    for (let from = 'start'; ;) {
+      const page = await store.readAll({ fromPosition: from, maxCount: 1000 });
+      if (page.length === 0) break;
+      n += page.length;
+      from = page[page.length - 1]!.position;
+    }
+    const all = figure(n, performance.now() - t0);
+    await store.dispose();
+    return { single, concurrent, readBack: { byStream, all } };
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+const isMain = process.argv[1] && new URL(import.meta.url).pathname === process.argv[1];
+if (isMain) {
+  const [name, json] = process.argv.slice(2);
+  const args = JSON.parse(json ?? '{}') as Record<string, unknown>;
+  const log = (l: string) => process.stderr.write(`${l}\n`);
+  let result: unknown;
+  switch (name) {
+    case 'generate':
+      result = await generate({ ...(args as unknown as Parameters<typeof generate>[0]), log });
+      break;
+    case 'rebuild':
+      result = await rebuildPhase({ dataDir: String(args.dataDir), log });
+      break;
+    case 'store-appends':
+      result = await storeAppendsPhase(args as unknown as Parameters<typeof storeAppendsPhase>[0]);
+      break;
+    default:
+      throw new Error(`unknown phase ${name}`);
+  }
+  process.stdout.write(`\n@@RESULT ${JSON.stringify(result)}\n`);
+}

@@ -1,0 +1,352 @@
+/**
+ * `npm run bench -- [--events N]`: tiendo at national scale, each figure against a limit measured
+ * in the same run on the same machine, checked against the bars of DESIGN §5.
+ *
+ *   1. generate (own process): the national workload (workload.ts) through the command path with
+ *      64 clients into a fresh data directory, then steady appends: 1 client, 64 clients, each
+ *      event timed to durable and then to visible in the read model;
+ *   2. the limit of appends: the same rows inserted raw with better-sqlite3, 500 a transaction;
+ *   3. rebuild (own process): a projection rebuild of every event, against a raw scan + JSON.parse;
+ *   4. the real server (bin/tiendo.js serve, own process) on that directory, under autocannon with
+ *      64 connections: `{ __typename }` (the limit), task, unitProgress of the province with most
+ *      communes, programmeDashboard, reportProgress mutations; unitProgress(asOf) in the middle of
+ *      the history, first (uncached) call; the server's peak RSS;
+ *   5. the peer, @event-driven-io/emmett-sqlite (bench/peer/), and tiendo's SqliteEventStore on the
+ *      same sample of the workload's events: 1 appender, 64 appenders, read back.
+ *
+ * Prints a table and writes bench/results/latest.json.
+ * Options: --events N (1,000,000) --seed S (6) --duration SECONDS per HTTP load (3 below 200,000
+ * events, else 10) --peer-events N --profile (CPU profiles of every process into
+ * bench/results/profiles/) --keep (keep the data directory) --out FILE
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { GenerateResult } from './generate.js';
+import { BenchServer, type Gql, type LoadFigure, gql, leaderToken, load } from './http.js';
+import { type Figure, eventRows, machine, mib, rawInserts } from './lib.js';
+import type { RebuildResult, StoreAppendsResult } from './phases.js';
+import { HISTORY_END_MS, HISTORY_START_MS } from './workload.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..');
+
+const { values } = parseArgs({
+  options: {
+    events: { type: 'string', default: '1000000' },
+    seed: { type: 'string', default: '6' },
+    duration: { type: 'string' },
+    'peer-events': { type: 'string' },
+    profile: { type: 'boolean', default: false },
+    keep: { type: 'boolean', default: false },
+    out: { type: 'string', default: join(here, 'results', 'latest.json') },
+  },
+});
+const int = (name: string, v: string | undefined, min = 1) => {
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < min) throw new Error(`--${name} must be an integer ≥ ${min}`);
+  return n;
+};
+const EVENTS = int('events', values.events, 1000);
+const SEED = int('seed', values.seed, 0);
+const DURATION = int('duration', values.duration ?? (EVENTS >= 200_000 ? '10' : '3'));
+const CLIENTS = 64;
+const PEER_EVENTS = int('peer-events', values['peer-events'] ?? String(Math.min(10_000, Math.max(1000, Math.round(EVENTS / 50)))));
+const PEER_SINGLE = Math.min(PEER_EVENTS, Math.max(500, Math.round(PEER_EVENTS / 4)));
+const profileDir = values.profile ? join(here, 'results', 'profiles') : undefined;
+if (profileDir) mkdirSync(profileDir, { recursive: true });
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const started = performance.now();
+const elapsed = () => `${((performance.now() - started) / 1000).toFixed(0)} s`;
+
+/** Runs a phase of bench/phases.ts in its own process; its stderr is shown, its result parsed. */
+function phase<T>(name: string, args: Record<string, unknown>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [
+      ...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir, '--cpu-prof-name', `${name}.cpuprofile`] : []),
+      '--import', 'tsx', join(here, 'phases.ts'), name, JSON.stringify(args),
+    ], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      const line = out.split('\n').find((l) => l.startsWith('@@RESULT '));
+      if (code !== 0 || !line) reject(new Error(`phase ${name} failed (exit ${code}):\n${out.slice(-2000)}`));
+      else resolve(JSON.parse(line.slice('@@RESULT '.length)) as T);
+    });
+  });
+}
+
+interface PeerResult {
+  variant: string;
+  package: Record<string, string>;
+  single: { events: number; failed: number; firstError: string | null; figure: Figure } | null;
+  concurrent: { events: number; failed: number; firstError: string | null; figure: Figure } | null;
+  readBack: { byStream: Figure; all: Figure } | null;
+  error: string | null;
+}
+
+function runPeer(sampleFile: string, dir: string, variant: 'default' | 'shared'): Promise<PeerResult> {
+  const peerDir = join(here, 'peer');
+  if (!existsSync(join(peerDir, 'node_modules', '@event-driven-io', 'emmett-sqlite'))) {
+    return Promise.resolve({
+      variant, package: {}, single: null, concurrent: null, readBack: null,
+      error: 'not installed: npm install --prefix bench/peer --legacy-peer-deps (see bench/README.md)',
+    });
+  }
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(peerDir, 'peer.mjs'), JSON.stringify({ sampleFile, dir, singleCount: PEER_SINGLE, variant })], {
+      cwd: peerDir, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('exit', (code) => {
+      const line = out.split('\n').find((l) => l.startsWith('@@RESULT '));
+      if (line) resolve(JSON.parse(line.slice('@@RESULT '.length)) as PeerResult);
+      else resolve({ variant, package: {}, single: null, concurrent: null, readBack: null, error: `peer exited with ${code}: ${err.slice(-1500)}` });
+    });
+  });
+}
+
+/* ------------------------------------------------------------------------------------------ */
+
+const host = machine();
+const date = new Date().toISOString();
+const dataDir = mkdtempSync(join(tmpdir(), 'tiendo-bench-'));
+const work = mkdtempSync(join(tmpdir(), 'tiendo-bench-work-'));
+log(`tiendo bench: ${EVENTS} events, seed ${SEED}; ${host.cores} × ${host.cpu}, ${mib(host.memoryBytes)} MiB, Node ${host.node}, SQLite ${host.sqlite}`);
+log(`data ${dataDir}${profileDir ? `; CPU profiles in ${profileDir}` : ''}`);
+
+try {
+  // 1. The workload through the command path, then steady appends.
+  log(`[${elapsed()}] 1/5 generating the national workload through the command path (${CLIENTS} clients)`);
+  const gen = await phase<GenerateResult>('generate', {
+    dataDir, events: EVENTS, seed: SEED, concurrency: CLIENTS,
+    single: Math.min(2000, Math.max(200, Math.round(EVENTS / 100))), concurrent: Math.min(50_000, Math.max(2000, Math.round(EVENTS / 20))),
+  });
+  const eventsFile = join(dataDir, 'events.db');
+
+  // 2. The limit of appends: the same rows, raw.
+  log(`[${elapsed()}] 2/5 raw batched inserts of the same rows`);
+  const raw = {
+    all: await rawInserts(join(work, 'raw-all.db'), eventRows(eventsFile, 0, gen.run.events), 500),
+    single: await rawInserts(join(work, 'raw-single.db'), eventRows(eventsFile, gen.single.fromPosition, gen.single.toPosition), 500),
+    concurrent: await rawInserts(join(work, 'raw-concurrent.db'), eventRows(eventsFile, gen.concurrent.fromPosition, gen.concurrent.toPosition), 500),
+  };
+  for (const f of ['raw-all.db', 'raw-single.db', 'raw-concurrent.db']) rmSync(join(work, f), { force: true });
+
+  // 3. Rebuild against a raw scan.
+  log(`[${elapsed()}] 3/5 projection rebuild of every event vs a raw scan`);
+  const rebuild = await phase<RebuildResult>('rebuild', { dataDir });
+
+  // 4. The peer and tiendo's store on the same sample: the middle of the history.
+  log(`[${elapsed()}] 4/5 the peer (emmett-sqlite) and tiendo's store on the same ${PEER_EVENTS} events`);
+  const sampleFile = join(work, 'sample.jsonl');
+  const from = Math.max(0, Math.floor(gen.run.events / 2) - Math.floor(PEER_EVENTS / 2));
+  const lines: string[] = [];
+  for (const r of eventRows(eventsFile, from, from + PEER_EVENTS)) {
+    lines.push(JSON.stringify({ stream: r.stream, type: r.type, data: JSON.parse(String(r.data)), metadata: JSON.parse(String(r.metadata)) }));
+  }
+  writeFileSync(sampleFile, `${lines.join('\n')}\n`);
+  const tiendoStore = await phase<StoreAppendsResult>('store-appends', { sampleFile, singleCount: PEER_SINGLE });
+  // The peer as its README sets it up (a connection per operation), then with one shared connection.
+  const peers = { default: await runPeer(sampleFile, work, 'default'), shared: await runPeer(sampleFile, work, 'shared') };
+  for (const p of Object.values(peers)) {
+    log(`  peer (${p.variant} connection): 1 appender ${p.single?.figure.perSecond ?? '—'}/s (${p.single?.failed ?? '—'} failed), `
+      + `64 appenders ${p.concurrent?.figure.perSecond ?? '—'}/s (${p.concurrent?.failed ?? '—'} failed), read back ${p.readBack?.all.perSecond ?? '—'}/s${p.error ? `; ${p.error.split('\n')[0]}` : ''}`);
+  }
+  /** The peer's best of its two set-ups, figure by figure: tiendo must beat that. */
+  const best = (pick: (p: PeerResult) => number | undefined) => Math.max(0, ...Object.values(peers).map((p) => pick(p) ?? 0));
+  const peer = {
+    installed: Object.values(peers).some((p) => Object.keys(p.package).length > 0),
+    single: best((p) => p.single?.figure.perSecond), concurrent: best((p) => p.concurrent?.figure.perSecond), readBack: best((p) => p.readBack?.all.perSecond),
+  };
+
+  // 5. The real server over HTTP.
+  log(`[${elapsed()}] 5/5 the server over HTTP (autocannon, ${CLIENTS} connections, ${DURATION} s a run)`);
+  const server = await BenchServer.start(dataDir, { profileDir });
+  let http;
+  try {
+    const token = await leaderToken();
+    const url = server.url;
+    const trivialBody: Gql[] = [{ query: '{ __typename }' }];
+    const opts = { connections: CLIENTS, seconds: DURATION };
+    const mid = new Date(HISTORY_START_MS + (HISTORY_END_MS - HISTORY_START_MS) / 2).toISOString();
+    const quarter = new Date(HISTORY_START_MS + (HISTORY_END_MS - HISTORY_START_MS) / 4).toISOString();
+    const progressQuery = `query($u: ID!, $at: DateTime) { unitProgress(unitId: $u, asOf: $at) {
+      unit { id name } asOf totalTasks byStatus { status count } onTimeRate openObstacles openFindings
+      overdue { id deadline } indicators { code target actual } } }`;
+    // unitProgress(asOf) first, on a quiet server: the first call replays, later ones are cached.
+    const asOfFirst = await gql(url, token, { query: progressQuery, variables: { u: gen.sample.province, at: mid } });
+    const asOfCached = await gql(url, token, { query: progressQuery, variables: { u: gen.sample.province, at: mid } });
+    const asOfOther = await gql(url, token, { query: progressQuery, variables: { u: gen.sample.province, at: quarter } });
+    log(`  unitProgress(asOf ${mid}): first ${asOfFirst.ms.toFixed(0)} ms, cached ${asOfCached.ms.toFixed(0)} ms; asOf ${quarter}: ${asOfOther.ms.toFixed(0)} ms`);
+
+    const taskBodies: Gql[] = gen.sample.tasks.map((id) => ({
+      query: 'query($id: ID!) { task(id: $id) { id title deadline status progress version lead { id name } indicators { code target actual } } }',
+      variables: { id },
+    }));
+    const progressBodies: Gql[] = [{ query: progressQuery, variables: { u: gen.sample.province } }];
+    const dashboardBodies: Gql[] = [{
+      query: '{ programmeDashboard { asOf ministries { unit { id name } totalTasks overdue onTimeRate openObstacles } provinces { unit { id name } totalTasks overdue onTimeRate openObstacles } } }',
+    }];
+    let m = 0;
+    const mutationBodies: Gql[] = gen.sample.openTasks.map((t) => ({
+      query: 'mutation($input: ReportProgressInput!) { reportProgress(input: $input) { position task { id progress version } } }',
+      variables: { input: { taskId: t.id, percent: 50 + (m++ % 50), note: 'Cập nhật tiến độ qua API: đã hoàn thành rà soát trong tuần' } },
+    }));
+    const run = async (label: string, bodies: Gql[]): Promise<LoadFigure> => {
+      const f = await load(url, token, bodies, opts);
+      log(`  ${label.padEnd(20)} ${String(f.perSecond).padStart(7)} req/s  p50 ${f.p50Ms} ms  p99 ${f.p99Ms} ms${f.non2xx || f.errors ? `  non-2xx ${f.non2xx}, errors ${f.errors}` : ''}`);
+      return f;
+    };
+    // The limit is measured between the others, so that it sees the same machine they do.
+    const trivial1 = await run('{ __typename }', trivialBody);
+    const task = await run('task', taskBodies);
+    const unitProgress = await run('unitProgress', progressBodies);
+    const trivial2 = await run('{ __typename }', trivialBody);
+    const dashboard = await run('programmeDashboard', dashboardBodies);
+    const mutation = mutationBodies.length ? await run('reportProgress', mutationBodies) : null;
+    const trivial3 = await run('{ __typename }', trivialBody);
+    const trivials = [trivial1, trivial2, trivial3];
+    const trivial = { ...trivial1, perSecond: Math.round(trivials.reduce((s, t) => s + t.perSecond, 0) / trivials.length), runs: trivials.map((t) => t.perSecond) };
+    http = {
+      startupMs: Math.round(server.startMs), province: gen.sample.province, provinceTasks: gen.sample.provinceTasks,
+      trivial, task, unitProgress, dashboard, mutation,
+      asOf: { at: mid, firstMs: Math.round(asOfFirst.ms), cachedMs: Math.round(asOfCached.ms), other: { at: quarter, ms: Math.round(asOfOther.ms) } },
+      memory: server.memory(),
+    };
+  } finally {
+    await server.stop();
+  }
+
+  /* ---------------------------------------------------------------------------------------- */
+  /* Bars (DESIGN §5)                                                                         */
+  /* ---------------------------------------------------------------------------------------- */
+  const ratio = (a: number, b: number) => Math.round((a / b) * 1000) / 1000;
+  const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+  const GiB = 1024 ** 3;
+  const bars = [
+    {
+      what: 'durable appends through the command path, 64 clients', bar: '≥ 40 % of raw batched inserts of the same rows',
+      value: ratio(gen.concurrent.perSecond, raw.concurrent.perSecond), goal: 0.4, show: pct,
+      detail: `${gen.concurrent.perSecond} vs ${raw.concurrent.perSecond} events/s`,
+    },
+    {
+      what: 'mutations over HTTP, 64 connections', bar: '≥ 25 % of `{ __typename }`',
+      value: http.mutation ? ratio(http.mutation.perSecond, http.trivial.perSecond) : 0, goal: 0.25, show: pct,
+      detail: `${http.mutation?.perSecond ?? 0} vs ${http.trivial.perSecond} req/s`,
+    },
+    {
+      what: 'task query over HTTP: rate', bar: '≥ 50 % of `{ __typename }`',
+      value: ratio(http.task.perSecond, http.trivial.perSecond), goal: 0.5, show: pct, detail: `${http.task.perSecond} vs ${http.trivial.perSecond} req/s`,
+    },
+    { what: 'task query over HTTP: p99', bar: '≤ 20 ms', value: http.task.p99Ms, goal: 20, lower: true, show: (x: number) => `${x} ms`, detail: `p50 ${http.task.p50Ms} ms` },
+    {
+      what: `unitProgress (province ${http.province}, ${http.provinceTasks} tasks): rate`, bar: '≥ 50 % of `{ __typename }`',
+      value: ratio(http.unitProgress.perSecond, http.trivial.perSecond), goal: 0.5, show: pct, detail: `${http.unitProgress.perSecond} vs ${http.trivial.perSecond} req/s`,
+    },
+    { what: 'unitProgress over HTTP: p99', bar: '≤ 20 ms', value: http.unitProgress.p99Ms, goal: 20, lower: true, show: (x: number) => `${x} ms`, detail: `p50 ${http.unitProgress.p50Ms} ms` },
+    {
+      what: 'projection rebuild of every event', bar: '≥ 40 % of raw scan + JSON.parse',
+      value: ratio(rebuild.rebuild.perSecond, rebuild.scan.perSecond), goal: 0.4, show: pct, detail: `${rebuild.rebuild.perSecond} vs ${rebuild.scan.perSecond} events/s`,
+    },
+    {
+      what: 'append → visible in a view, under load (64 clients)', bar: 'p99 ≤ 50 ms',
+      value: gen.concurrent.visible.p99Ms, goal: 50, lower: true, show: (x: number) => `${x} ms`, detail: `p50 ${gen.concurrent.visible.p50Ms} ms`,
+    },
+    {
+      what: `unitProgress(asOf mid-history), first call, ${gen.run.events} events`, bar: '≤ 1 s',
+      value: http.asOf.firstMs, goal: 1000, lower: true, show: (x: number) => `${x} ms`, detail: `cached ${http.asOf.cachedMs} ms`,
+    },
+    {
+      what: `server peak RSS, ${gen.run.events} events`, bar: '≤ 1 GiB',
+      value: http.memory.peakRssBytes ?? Infinity, goal: GiB, lower: true, show: (x: number) => `${mib(x)} MiB`,
+      detail: `generator ${mib(gen.memory.peakRssBytes)} MiB, rebuild ${mib(rebuild.memory.peakRssBytes)} MiB`,
+    },
+    {
+      what: 'peer: appends, 1 appender (same events)', bar: 'tiendo ahead',
+      value: peer.installed ? ratio(tiendoStore.single.figure.perSecond, Math.max(1, peer.single)) : NaN, goal: 1, strict: true,
+      show: (x: number) => (Number.isNaN(x) ? 'peer not installed' : `${x.toFixed(2)} ×`),
+      detail: `${tiendoStore.single.figure.perSecond} vs ${peer.single} events/s (peer's best set-up)`,
+    },
+    {
+      what: 'peer: appends, 64 appenders (same events)', bar: 'tiendo ahead',
+      value: peer.installed ? ratio(tiendoStore.concurrent.figure.perSecond, Math.max(1, peer.concurrent)) : NaN, goal: 1, strict: true,
+      show: (x: number) => (Number.isNaN(x) ? 'peer not installed' : `${x.toFixed(2)} ×`),
+      detail: `${tiendoStore.concurrent.figure.perSecond} vs ${peer.concurrent} events/s (peer's best set-up; default set-up: ${peers.default.concurrent?.failed ?? '—'} of ${PEER_EVENTS} appends failed)`,
+    },
+    {
+      what: 'peer: rebuild (tiendo projection rebuild vs peer reading its log back)', bar: 'tiendo ahead',
+      value: peer.installed ? ratio(rebuild.rebuild.perSecond, Math.max(1, peer.readBack)) : NaN, goal: 1, strict: true,
+      show: (x: number) => (Number.isNaN(x) ? 'peer not installed' : `${x.toFixed(2)} ×`),
+      detail: `${rebuild.rebuild.perSecond} vs ${peer.readBack} events/s`,
+    },
+  ].map((b) => {
+    // NaN: not measured (the peer not installed) — neither pass nor fail.
+    const pass = Number.isNaN(b.value) ? null
+      : b.lower ? b.value <= b.goal : (b as { strict?: boolean }).strict ? b.value > b.goal : b.value >= b.goal;
+    return { what: b.what, bar: b.bar, figure: b.show(b.value), value: Number.isFinite(b.value) ? b.value : null, goal: b.goal, detail: b.detail, pass };
+  });
+
+  const results = {
+    date, machine: host,
+    options: { events: EVENTS, seed: SEED, clients: CLIENTS, httpSeconds: DURATION, peerEvents: PEER_EVENTS, peerSingle: PEER_SINGLE },
+    workload: { ...gen.run.shape, generated: gen.run.events, commands: gen.run.commands, byKind: gen.run.byKind, views: gen.views },
+    appends: {
+      generation: { ...gen.run.figure, barrierSeconds: Math.round(gen.run.barrierMs) / 1000, rawSameRows: raw.all, ratio: ratio(gen.run.figure.perSecond, raw.all.perSecond) },
+      single: { ...gen.single, rawSameRows: raw.single, ratio: ratio(gen.single.perSecond, raw.single.perSecond) },
+      concurrent: { ...gen.concurrent, rawSameRows: raw.concurrent, ratio: ratio(gen.concurrent.perSecond, raw.concurrent.perSecond) },
+    },
+    rebuild,
+    http,
+    peer: { sampleEvents: PEER_EVENTS, singleEvents: PEER_SINGLE, emmettSqlite: peers, best: peer, tiendoStore },
+    memory: { serverPeakRssBytes: http.memory.peakRssBytes, generatorPeakRssBytes: gen.memory.peakRssBytes, rebuildPeakRssBytes: rebuild.memory.peakRssBytes },
+    bars,
+    passed: bars.filter((b) => b.pass === true).length,
+    failed: bars.filter((b) => b.pass === false).length,
+    seconds: Math.round(performance.now() - started) / 1000,
+  };
+
+  /* ---------------------------------------------------------------------------------------- */
+  const rows: [string, string, string][] = [
+    ['generation: national workload, 64 clients', `${gen.run.figure.perSecond} events/s (${gen.run.events} events, ${gen.run.commands} commands, ${gen.run.figure.seconds} s)`, `raw same rows ${raw.all.perSecond}/s → ${pct(results.appends.generation.ratio)}`],
+    ['steady appends, 1 client', `${gen.single.perSecond} events/s, p50 ${gen.single.p50Ms} ms, p99 ${gen.single.p99Ms} ms`, `raw ${raw.single.perSecond}/s → ${pct(results.appends.single.ratio)}; visible p99 ${gen.single.visible.p99Ms} ms`],
+    ['steady appends, 64 clients', `${gen.concurrent.perSecond} events/s, p50 ${gen.concurrent.p50Ms} ms, p99 ${gen.concurrent.p99Ms} ms`, `raw ${raw.concurrent.perSecond}/s → ${pct(results.appends.concurrent.ratio)}`],
+    ['{ __typename } (limit)', `${http.trivial.perSecond} req/s (runs ${http.trivial.runs.join(', ')})`, `p50 ${http.trivial.p50Ms} ms, p99 ${http.trivial.p99Ms} ms`],
+    ['task', `${http.task.perSecond} req/s`, `p50 ${http.task.p50Ms} ms, p99 ${http.task.p99Ms} ms`],
+    [`unitProgress ${http.province}`, `${http.unitProgress.perSecond} req/s`, `p50 ${http.unitProgress.p50Ms} ms, p99 ${http.unitProgress.p99Ms} ms`],
+    ['programmeDashboard', `${http.dashboard.perSecond} req/s`, `p50 ${http.dashboard.p50Ms} ms, p99 ${http.dashboard.p99Ms} ms`],
+    ['reportProgress mutation', `${http.mutation?.perSecond ?? '—'} req/s`, `p50 ${http.mutation?.p50Ms} ms, p99 ${http.mutation?.p99Ms} ms`],
+    ['rebuild', `${rebuild.rebuild.perSecond} events/s (${rebuild.rebuild.seconds} s)`, `raw scan ${rebuild.scan.perSecond}/s`],
+    ['server start on the data', `${http.startupMs} ms`, ''],
+    ...Object.values(peers).map((p): [string, string, string] => [
+      `peer emmett-sqlite (${p.variant}), 1 / 64 appenders`, `${p.single?.figure.perSecond ?? '—'} / ${p.concurrent?.figure.perSecond ?? '—'} events/s`,
+      `failed appends ${p.single?.failed ?? '—'} / ${p.concurrent?.failed ?? '—'}; read back ${p.readBack?.all.perSecond ?? '—'}/s${p.error ? `; ${p.error.split('\n')[0]!.slice(0, 90)}` : ''}`,
+    ]),
+    ['tiendo store, 1 / 64 appenders', `${tiendoStore.single.figure.perSecond} / ${tiendoStore.concurrent.figure.perSecond} events/s`, `read back ${tiendoStore.readBack.all.perSecond}/s`],
+    ['peak RSS: server / generator / rebuild', `${mib(http.memory.peakRssBytes)} / ${mib(gen.memory.peakRssBytes)} / ${mib(rebuild.memory.peakRssBytes)} MiB`, ''],
+  ];
+  const w0 = Math.max(...rows.map((r) => r[0].length));
+  console.log(`\ntiendo bench — ${gen.run.events} events, ${date}, ${host.cores} × ${host.cpu}, Node ${host.node}\n`);
+  for (const [a, b, c] of rows) console.log(`${a.padEnd(w0)}  ${b}${c ? `  (${c})` : ''}`);
+  const b0 = Math.max(...bars.map((b) => b.what.length));
+  const b1 = Math.max(...bars.map((b) => b.bar.length));
+  console.log(`\n${'bar (DESIGN §5)'.padEnd(b0)}  ${'goal'.padEnd(b1)}  figure      pass`);
+  for (const b of bars) console.log(`${b.what.padEnd(b0)}  ${b.bar.padEnd(b1)}  ${b.figure.padEnd(10)}  ${b.pass === null ? 'n/a ' : b.pass ? 'PASS' : 'FAIL'}  ${b.detail}`);
+  console.log(`\n${results.passed} passed, ${results.failed} failed; ${results.seconds} s`);
+  mkdirSync(dirname(values.out!), { recursive: true });
+  writeFileSync(values.out!, `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`written ${values.out}`);
+} finally {
+  rmSync(work, { recursive: true, force: true });
+  if (!values.keep) rmSync(dataDir, { recursive: true, force: true });
+  else log(`data kept in ${dataDir}`);
+}

@@ -1,0 +1,220 @@
+import Database from 'better-sqlite3';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Config } from '../config.js';
+import { decode } from '../events.js';
+import { type FileReport, NotHashedError, verifyFile } from '../eventstore/verify.js';
+
+/**
+ * `tiendo verify | backup | restore`: tools over the embedded SQLite event store (data/events.db).
+ * The read model (views.db) is never backed up or restored: it is rebuilt from the events.
+ */
+
+type Out = (line: string) => void;
+const out: Out = (line) => process.stdout.write(`${line}\n`);
+const err: Out = (line) => process.stderr.write(`${line}\n`);
+
+const eventsFile = (config: Config) => join(resolve(config.TIENDO_DATA), 'events.db');
+const LOCK = 'serve.lock';
+
+function sqliteOnly(config: Config, command: string): boolean {
+  if (!config.EVENTSTORE_URL) return true;
+  err(`tiendo ${command}: works on the embedded SQLite store only; with EVENTSTORE_URL use EventStoreDB's own tools ` +
+    '(its backups, and its append-only log: events cannot be changed through its API)');
+  return false;
+}
+
+/** Written by `tiendo serve` while it runs, so that `restore` can refuse. */
+export function writeServeLock(dataDir: string, port: number): void {
+  writeFileSync(join(dataDir, LOCK), JSON.stringify({ pid: process.pid, host: hostname(), port, startedAt: new Date().toISOString() }));
+}
+
+export function removeServeLock(dataDir: string): void {
+  try {
+    const held = JSON.parse(readFileSync(join(dataDir, LOCK), 'utf8')) as { pid?: number };
+    if (held.pid === process.pid) rmSync(join(dataDir, LOCK), { force: true });
+  } catch {
+    // none, or not ours
+  }
+}
+
+/** The pid of a live server on this data directory, if any (a lock left by a killed server is ignored). */
+export function serveLockHolder(dataDir: string): number | null {
+  let held: { pid?: unknown; host?: unknown };
+  try {
+    held = JSON.parse(readFileSync(join(dataDir, LOCK), 'utf8'));
+  } catch {
+    return null;
+  }
+  if (typeof held.pid !== 'number') return null;
+  if (held.host !== hostname()) return held.pid; // another machine's server on a shared disk: assume it runs
+  try {
+    process.kill(held.pid, 0);
+    return held.pid;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM' ? held.pid : null;
+  }
+}
+
+function describe(report: FileReport): string {
+  return `${report.events} events, hash chain intact up to position ${report.head.position}` +
+    (report.head.position ? ` (head hash ${report.head.hash})` : '');
+}
+
+/** Prints the verdict; true when the file passed. */
+function judge(report: FileReport, say: Out = out): boolean {
+  if (report.bad) {
+    const b = report.bad;
+    err(`TAMPERED: event at position ${b.position} (id ${b.id}, ${b.type} at ${b.stream}@${b.revision}) does not match: ${b.reason}`);
+    err(`the ${report.events} events before it match their hashes`);
+    return false;
+  }
+  if (report.unreadable) {
+    const u = report.unreadable;
+    err(`UNREADABLE: event at position ${u.position} (id ${u.id}, ${u.type} at ${u.stream}@${u.revision}) ${u.reason}: ${u.detail}`);
+    return false;
+  }
+  say(`ok: ${report.file}: ${describe(report)}; every event passes its schema`);
+  return true;
+}
+
+function verifyOrExplain(file: string): FileReport | null {
+  try {
+    return verifyFile(file, decode);
+  } catch (error) {
+    if (error instanceof NotHashedError) err(error.message);
+    else err(`cannot read ${file}: ${(error as Error).message}`);
+    return null;
+  }
+}
+
+/** `tiendo verify [FILE]`: exit 0 when every event matches its hash and schema, 1 naming the first that does not. */
+export function verifyCommand(config: Config, file?: string): number {
+  if (!file && !sqliteOnly(config, 'verify')) return 2;
+  const target = resolve(file ?? eventsFile(config));
+  if (!existsSync(target)) {
+    err(`tiendo verify: no event store at ${target}`);
+    return 2;
+  }
+  const report = verifyOrExplain(target);
+  if (!report) return 1;
+  return judge(report) ? 0 : 1;
+}
+
+/**
+ * `tiendo backup FILE`: a consistent copy of the events while the server runs, through SQLite's
+ * online backup API (one read transaction: appends go on meanwhile and are simply not in the copy),
+ * then verified.
+ */
+export async function backupCommand(config: Config, dest: string | undefined): Promise<number> {
+  if (!sqliteOnly(config, 'backup')) return 2;
+  if (!dest) {
+    err('tiendo backup: give the file to write, e.g. tiendo backup backups/tiendo-2025-07-01.db');
+    return 2;
+  }
+  const target = resolve(dest);
+  const source = eventsFile(config);
+  if (!existsSync(source)) {
+    err(`tiendo backup: no event store at ${source}`);
+    return 2;
+  }
+  if (existsSync(target)) {
+    err(`tiendo backup: ${target} exists; choose a new file`);
+    return 2;
+  }
+  const partial = `${target}.partial`;
+  rmSync(partial, { force: true });
+  const db = new Database(source, { readonly: true, fileMustExist: true });
+  try {
+    db.pragma('busy_timeout = 5000');
+    // All remaining pages in one step: one snapshot, never restarted by concurrent appends.
+    await db.backup(partial, { progress: () => 0x7fffffff });
+  } finally {
+    db.close();
+  }
+  // A single self-contained file (no -wal beside it); the server turns WAL back on when it opens a restored one.
+  const copy = new Database(partial);
+  copy.pragma('journal_mode = DELETE');
+  copy.close();
+  const report = verifyOrExplain(partial);
+  if (!report || !judge(report, () => {})) {
+    rmSync(partial, { force: true });
+    err('tiendo backup: the copy did not verify; nothing written');
+    return 1;
+  }
+  renameSync(partial, target);
+  out(`backup written to ${target}: ${describe(report)}`);
+  out('the read model (views.db) is not in it: it is rebuilt from the events when tiendo starts on a restored store');
+  if (!config.TIENDO_AUTH_SECRET) out(`nor is the token secret (${join(resolve(config.TIENDO_DATA), 'auth-secret')}): keep it with the backup, or tokens must be minted again`);
+  return 0;
+}
+
+/**
+ * `tiendo restore FILE`: puts a backup in place of data/events.db. Refuses while a server runs on the
+ * data directory and when the backup does not verify; keeps the replaced store beside it; deletes the
+ * read model so that the next start rebuilds it from the restored events.
+ */
+export async function restoreCommand(config: Config, from: string | undefined): Promise<number> {
+  if (!sqliteOnly(config, 'restore')) return 2;
+  if (!from) {
+    err('tiendo restore: give the backup file, e.g. tiendo restore backups/tiendo-2025-07-01.db');
+    return 2;
+  }
+  const dataDir = resolve(config.TIENDO_DATA);
+  const source = resolve(from);
+  const target = eventsFile(config);
+  const holder = serveLockHolder(dataDir);
+  if (holder !== null) {
+    err(`tiendo restore: a server (pid ${holder}) is running on ${dataDir}; stop it first ` +
+      `(or, if none is, remove ${join(dataDir, LOCK)})`);
+    return 1;
+  }
+  if (!existsSync(source)) {
+    err(`tiendo restore: no such file ${source}`);
+    return 2;
+  }
+  const report = verifyOrExplain(source);
+  if (!report || !judge(report, () => {})) {
+    err('tiendo restore: the backup does not verify; nothing changed');
+    return 1;
+  }
+  let kept: string | null = null;
+  if (existsSync(target)) {
+    // Fold the WAL into the file and leave it a single file. journal_mode=DELETE needs every other
+    // connection gone, so this also catches a server that runs without its lock file.
+    const old = new Database(target, { fileMustExist: true });
+    try {
+      old.pragma('wal_checkpoint(TRUNCATE)');
+      const mode = old.pragma('journal_mode = DELETE', { simple: true });
+      if (mode !== 'delete') throw new Error(`journal mode stayed ${String(mode)}`);
+    } catch (error) {
+      old.close();
+      err(`tiendo restore: ${target} is in use (${(error as Error).message}); stop the server first`);
+      return 1;
+    }
+    old.close();
+    kept = `${target}.replaced-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    renameSync(target, kept);
+  }
+  for (const f of [`${target}-wal`, `${target}-shm`]) rmSync(f, { force: true });
+  const partial = `${target}.partial`;
+  rmSync(partial, { force: true });
+  const src = new Database(source, { readonly: true, fileMustExist: true });
+  try {
+    await src.backup(partial, { progress: () => 0x7fffffff });
+  } finally {
+    src.close();
+  }
+  renameSync(partial, target);
+  for (const f of ['views.db', 'views.db-wal', 'views.db-shm']) rmSync(join(dataDir, f), { force: true });
+  const restored = verifyOrExplain(target);
+  if (!restored || !judge(restored, () => {})) {
+    err(`tiendo restore: the restored store does not verify${kept ? `; the previous one is kept at ${kept}` : ''}`);
+    return 1;
+  }
+  out(`restored ${source} to ${target}: ${describe(restored)}`);
+  if (kept) out(`the store it replaced is kept at ${kept}`);
+  out('the read model was removed: tiendo rebuilds it from the events when it starts');
+  return 0;
+}

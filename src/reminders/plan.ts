@@ -1,0 +1,123 @@
+import { inspectionStream } from '../inspections/events.js';
+import { type DueRules, type Period, type PeriodKind, addDays, dueDate, periodContaining } from '../periods/index.js';
+import type { Views } from '../runner/views.js';
+import { uuidFromName } from '../shared/ids.js';
+import { daysBetween } from '../shared/time.js';
+import { taskStream } from '../tasks/events.js';
+import { isActiveUnit } from '../units/state.js';
+import { type ReminderEvent, type ReminderKind, reminderStream } from './events.js';
+
+/** One reminder to record: its deterministic event id, where it goes and what it says. */
+export interface PlannedReminder {
+  id: string;
+  stream: string;
+  event: ReminderEvent;
+}
+
+export interface PlanOptions {
+  /** Today in Asia/Ho_Chi_Minh (the scheduler's clock, never read here). */
+  today: string;
+  /** Days before a deadline that a DeadlineApproaching is due; default 7, 3 and 1. */
+  thresholds?: readonly number[];
+  dueRules: DueRules;
+  /** Period kinds whose reports are expected (PeriodicReportMissed); none: no report reminders. */
+  reportKinds: readonly PeriodKind[];
+  /** Unit kinds that must report: as reportCompliance without a unit, the provinces. */
+  reportingUnitKinds?: readonly string[];
+}
+
+export const DEFAULT_THRESHOLDS: readonly number[] = [7, 3, 1];
+
+/**
+ * The id of a reminder: a name-based uuid over its kind, its target and the date it is about
+ * (with the threshold for DeadlineApproaching). Every replica computes the same id, and the
+ * store keeps an id once, so a reminder is recorded once however many schedulers try.
+ * A changed deadline or due date is a new date: its reminders are new ones.
+ */
+export const reminderId = (kind: ReminderKind, target: string, date: string, extra = '') =>
+  uuidFromName(`reminder|${kind}|${target}|${date}${extra ? `|${extra}` : ''}`);
+
+const KIND_NAMES: Record<PeriodKind, string> = {
+  DAILY: 'ngày', WEEKLY: 'tuần', MONTHLY: 'tháng', QUARTERLY: 'quý', HALF_YEARLY: '6 tháng', ANNUAL: 'năm',
+};
+
+/** The latest period of `kind` whose due date is before `today` (its report is late once today comes). */
+export function lastElapsedPeriod(kind: PeriodKind, today: string, rules: DueRules): { period: Period; due: string } {
+  let period = periodContaining(kind, today);
+  for (let i = 0; i < 1000; i++) {
+    const due = dueDate(period, rules);
+    if (due < today) return { period, due };
+    period = periodContaining(kind, addDays(period.windowStart, -1));
+  }
+  throw new RangeError(`no ${kind} period has fallen due before ${today}`);
+}
+
+/**
+ * Pure: the reminders due on `today` that the read model does not hold yet.
+ *  - an open task (phase OPEN) with a deadline: DeadlineApproaching at the smallest threshold
+ *    (7, 3, 1 days) not below the days left — a scheduler that was down records the latest one
+ *    only, not stale ones — and TaskBecameOverdue from the day after the deadline;
+ *  - a finding not closed, the day after its due date: FindingBecameOverdue;
+ *  - per expected period kind, the latest period already due: PeriodicReportMissed for every
+ *    active reporting unit with no submission for it.
+ * Tasks awaiting confirmation, paused, completed or cancelled get no reminders.
+ */
+export function planReminders(views: Pick<Views, 'tasks' | 'inspections' | 'units' | 'reports' | 'notifications'>, o: PlanOptions): PlannedReminder[] {
+  const out: PlannedReminder[] = [];
+  const add = (r: PlannedReminder) => {
+    if (!views.notifications.has(r.id)) out.push(r);
+  };
+  const thresholds = [...(o.thresholds ?? DEFAULT_THRESHOLDS)].sort((a, b) => a - b);
+  const widest = thresholds[thresholds.length - 1] ?? -1;
+
+  for (const task of views.tasks.values()) {
+    if (task.phase !== 'OPEN' || !task.deadline) continue;
+    const left = daysBetween(o.today, task.deadline);
+    if (left < 0) {
+      add({
+        id: reminderId('TaskBecameOverdue', `task:${task.id}`, task.deadline), stream: taskStream(task.id),
+        event: { type: 'TaskBecameOverdue', data: { taskId: task.id, deadline: task.deadline }, reason: `Nhiệm vụ quá hạn: hạn ${task.deadline} đã qua mà chưa hoàn thành` },
+      });
+    } else if (left <= widest) {
+      const daysBefore = thresholds.find((t) => t >= left)!;
+      add({
+        id: reminderId('DeadlineApproaching', `task:${task.id}`, task.deadline, String(daysBefore)), stream: taskStream(task.id),
+        event: {
+          type: 'DeadlineApproaching', data: { taskId: task.id, deadline: task.deadline, daysBefore },
+          reason: `Nhiệm vụ sắp đến hạn ${task.deadline} (nhắc trước ${daysBefore} ngày)`,
+        },
+      });
+    }
+  }
+
+  for (const inspection of views.inspections.values()) {
+    for (const f of inspection.findings) {
+      if (f.status === 'CLOSED' || !f.dueDate || o.today <= f.dueDate) continue;
+      add({
+        id: reminderId('FindingBecameOverdue', `finding:${inspection.id}/${f.id}`, f.dueDate), stream: inspectionStream(inspection.id),
+        event: {
+          type: 'FindingBecameOverdue', data: { inspectionId: inspection.id, findingId: f.id, unitId: f.unitId, dueDate: f.dueDate },
+          reason: `Phát hiện ${f.id} quá hạn xử lý (hạn ${f.dueDate})`,
+        },
+      });
+    }
+  }
+
+  const reporting = new Set(o.reportingUnitKinds ?? ['PROVINCE']);
+  const units = [...views.units.values()].filter((u) => reporting.has(u.kind) && isActiveUnit(u));
+  for (const kind of o.reportKinds) {
+    if (units.length === 0) break;
+    const { period, due } = lastElapsedPeriod(kind, o.today, o.dueRules);
+    for (const unit of units) {
+      if (views.reports.has(`${unit.id}-${period.key}`)) continue;
+      add({
+        id: reminderId('PeriodicReportMissed', `unit:${unit.id}`, due, period.key), stream: reminderStream(unit.id),
+        event: {
+          type: 'PeriodicReportMissed', data: { unitId: unit.id, periodKind: kind, periodKey: period.key, dueDate: due },
+          reason: `Chưa nộp báo cáo ${KIND_NAMES[kind]} kỳ ${period.key} (hạn ${due})`,
+        },
+      });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,267 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Logger } from 'pino';
+import { canSeeTask } from '../auth/policy.js';
+import type { EventStore } from '../eventstore/port.js';
+import { concerns, taskOf } from '../live/scope.js';
+import type { AppliedNotice, ProjectionRunner } from '../runner/runner.js';
+import { uuidFromName } from '../shared/ids.js';
+import type { Actor } from '../shared/schemas.js';
+import type { WebhookView } from './events.js';
+import { signature, webhookSecret } from './secret.js';
+
+export type DeliveryStatus = 'PENDING' | 'DELIVERED' | 'FAILED';
+
+/** One delivery of one event to one webhook, as `webhookDeliveries` lists it. */
+export interface DeliveryRecord {
+  seq: number;
+  id: string;
+  webhookId: string;
+  eventId: string;
+  eventType: string;
+  status: DeliveryStatus;
+  attempts: number;
+  statusCode: number | null;
+  error: string | null;
+  createdAt: string;
+  updatedAt: string;
+  nextAttemptAt: string | null;
+}
+
+export interface DispatcherOptions {
+  runner: ProjectionRunner;
+  store: EventStore;
+  /** SQLite file of the delivery log (operational data of this process, beside the read model). */
+  file: string;
+  /** Key the per-webhook secrets derive from. */
+  key: Uint8Array | string;
+  maxAttempts: number;
+  backoffMs: number;
+  timeoutMs: number;
+  /** False: registrations are kept, nothing is sent (TIENDO_WEBHOOKS=0). */
+  enabled: boolean;
+  log?: Logger | undefined;
+  onOutcome?: ((outcome: 'delivered' | 'retry' | 'failed') => void) | undefined;
+  /** At most this many requests in flight. */
+  concurrency?: number;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS deliveries (
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  webhook_id TEXT NOT NULL,
+  event_id TEXT NOT NULL,
+  event_type TEXT NOT NULL,
+  body TEXT NOT NULL,
+  status TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  status_code INTEGER,
+  error TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  next_attempt_at TEXT
+);
+CREATE INDEX IF NOT EXISTS deliveries_webhook ON deliveries (webhook_id, seq);
+CREATE INDEX IF NOT EXISTS deliveries_pending ON deliveries (status) WHERE status = 'PENDING';
+`;
+
+interface Row {
+  seq: number; id: string; webhook_id: string; event_id: string; event_type: string; body: string; status: DeliveryStatus;
+  attempts: number; status_code: number | null; error: string | null; created_at: string; updated_at: string; next_attempt_at: string | null;
+}
+
+const record = (r: Row): DeliveryRecord => ({
+  seq: r.seq, id: r.id, webhookId: r.webhook_id, eventId: r.event_id, eventType: r.event_type, status: r.status, attempts: r.attempts,
+  statusCode: r.status_code, error: r.error, createdAt: r.created_at, updatedAt: r.updated_at, nextAttemptAt: r.next_attempt_at,
+});
+
+/** Why a request failed, in a few words (no URL, no body: they may hold what logs must not). */
+function describe(error: unknown, timeoutMs: number): string {
+  const e = error as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+  if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return `no answer within ${timeoutMs} ms`;
+  return (e?.cause?.code ?? e?.cause?.message ?? e?.message ?? String(error)).slice(0, 200);
+}
+
+/**
+ * Delivers events to registered webhooks (issue 10). Fed by the runner's `applied` event, so a
+ * command never waits for a receiver: it records a PENDING delivery (JSON body, fixed once) in
+ * its own SQLite log and sends it in the background, signed with X-Tiendo-Signature
+ * (`sha256=` HMAC-SHA256 of the raw body under the webhook's secret). A failure (no answer, a
+ * network error, a status outside 2xx) is retried after backoffMs, 2×, 4× … up to maxAttempts,
+ * then recorded FAILED; every attempt's status code and error are kept.
+ *
+ * Each (webhook, event) pair has one delivery id (X-Tiendo-Delivery), the same across retries,
+ * restarts and replicas: a replayed read model does not send twice, and receivers dedupe on it
+ * when several replicas deliver. Pending deliveries resume after a restart.
+ */
+export class WebhookDispatcher {
+  private readonly db: Database.Database;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly waiting: string[] = [];
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly controller = new AbortController();
+  private closed = false;
+  private readonly stmt;
+  private readonly listener = (n: AppliedNotice) => {
+    try {
+      this.onApplied(n);
+    } catch (error) {
+      this.o.log?.error({ err: error }, 'webhook dispatch failed');
+    }
+  };
+
+  constructor(private readonly o: DispatcherOptions) {
+    if (o.file !== ':memory:') mkdirSync(dirname(o.file), { recursive: true });
+    this.db = new Database(o.file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.exec(SCHEMA);
+    this.stmt = {
+      insert: this.db.prepare(
+        "INSERT OR IGNORE INTO deliveries (id, webhook_id, event_id, event_type, body, status, created_at, updated_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, 'PENDING', ?, ?, ?)"),
+      get: this.db.prepare<[string], Row>('SELECT * FROM deliveries WHERE id = ?'),
+      update: this.db.prepare(
+        'UPDATE deliveries SET status = ?, attempts = ?, status_code = ?, error = ?, updated_at = ?, next_attempt_at = ? WHERE id = ?'),
+      pending: this.db.prepare<[], { id: string; next_attempt_at: string | null }>("SELECT id, next_attempt_at FROM deliveries WHERE status = 'PENDING' ORDER BY seq"),
+      page: this.db.prepare<[string, number, number], Row>('SELECT * FROM deliveries WHERE webhook_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?'),
+      count: this.db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM deliveries WHERE webhook_id = ?'),
+    };
+  }
+
+  /** Follows the runner (attach before it starts, to see the events of its catch-up) and resumes pending deliveries. */
+  start(): void {
+    this.o.runner.on('applied', this.listener);
+    if (!this.o.enabled) return;
+    const now = Date.now();
+    for (const p of this.stmt.pending.all()) this.schedule(p.id, p.next_attempt_at ? Math.max(0, Date.parse(p.next_attempt_at) - now) : 0);
+  }
+
+  private onApplied(n: AppliedNotice): void {
+    if (!this.o.enabled || this.closed) return;
+    const views = this.o.runner.views;
+    if (views.webhooks.size === 0 || n.event.stream.startsWith('webhook-')) return;
+    for (const wh of views.webhooks.values()) {
+      if (wh.removedAt || (wh.kinds.length > 0 && !wh.kinds.includes(n.event.type))) continue;
+      // Only what happened after the registration (a read model rebuilt from zero replays older events).
+      if (this.o.store.comparePositions(n.event.position, wh.position) <= 0) continue;
+      if (!concerns(n, views, wh.unitId, wh.includeDescendants)) continue;
+      const task = taskOf(n, views);
+      // Deliveries see what the leader who registered the webhook may see.
+      if (task && !canSeeTask(wh.owner as Actor, task, (u, a) => views.isWithin(u, a))) continue;
+      this.enqueue(wh, n, task);
+    }
+  }
+
+  private enqueue(wh: WebhookView, n: AppliedNotice, task: ReturnType<typeof taskOf>): void {
+    const id = uuidFromName(`webhook-delivery|${wh.id}|${n.event.id}`);
+    const e = n.event;
+    const body = JSON.stringify({
+      deliveryId: id, webhookId: wh.id, unitId: wh.unitId,
+      event: {
+        id: e.id, type: e.type, stream: e.stream, revision: e.revision, position: e.position,
+        occurredAt: e.meta.occurredAt, recordedAt: e.recordedAt, correlationId: e.meta.correlationId,
+        actor: e.meta.actor, reason: e.meta.reason ?? null, basis: e.meta.basis, data: e.data,
+      },
+      task: task ? { id: task.id, title: task.title, leadUnitId: task.leadUnitId, deadline: task.deadline, phase: task.phase, version: task.version } : null,
+    });
+    const now = new Date().toISOString();
+    if (this.stmt.insert.run(id, wh.id, e.id, e.type, body, now, now, now).changes > 0) this.schedule(id, 0);
+  }
+
+  private schedule(id: string, delayMs: number): void {
+    if (this.closed) return;
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      this.waiting.push(id);
+      this.pump();
+    }, delayMs);
+    this.timers.add(timer);
+  }
+
+  private pump(): void {
+    const limit = this.o.concurrency ?? 8;
+    while (!this.closed && this.inFlight.size < limit && this.waiting.length) {
+      const id = this.waiting.shift()!;
+      const p = this.attempt(id)
+        .catch((error: unknown) => this.o.log?.error({ err: error, deliveryId: id }, 'webhook attempt failed unexpectedly'))
+        .finally(() => {
+          this.inFlight.delete(p);
+          this.pump();
+        });
+      this.inFlight.add(p);
+    }
+  }
+
+  private async attempt(id: string): Promise<void> {
+    const row = this.stmt.get.get(id);
+    if (!row || row.status !== 'PENDING') return;
+    const attempts = row.attempts + 1;
+    const wh = this.o.runner.views.webhooks.get(row.webhook_id);
+    if (!wh || wh.removedAt) {
+      this.stmt.update.run('FAILED', row.attempts, row.status_code, 'webhook removed', new Date().toISOString(), null, id);
+      this.o.onOutcome?.('failed');
+      return;
+    }
+    let statusCode: number | null = null;
+    let error: string | null = null;
+    try {
+      const res = await fetch(wh.url, {
+        method: 'POST',
+        redirect: 'manual',
+        signal: AbortSignal.any([AbortSignal.timeout(this.o.timeoutMs), this.controller.signal]),
+        headers: {
+          'content-type': 'application/json; charset=utf-8',
+          'user-agent': 'tiendo-webhooks/1',
+          'x-tiendo-signature': signature(webhookSecret(this.o.key, wh.id, wh.salt), row.body),
+          'x-tiendo-delivery': id,
+          'x-tiendo-event': row.event_type,
+          'x-tiendo-webhook': wh.id,
+          'x-tiendo-attempt': String(attempts),
+        },
+        body: row.body,
+      });
+      statusCode = res.status;
+      await res.body?.cancel().catch(() => undefined);
+      if (res.status < 200 || res.status > 299) error = `HTTP ${res.status}`;
+    } catch (e) {
+      error = describe(e, this.o.timeoutMs);
+    }
+    if (this.closed && error) return; // shutting down: the delivery stays PENDING and resumes at the next start
+    const now = new Date();
+    if (!error) {
+      this.stmt.update.run('DELIVERED', attempts, statusCode, null, now.toISOString(), null, id);
+      this.o.onOutcome?.('delivered');
+      return;
+    }
+    if (attempts < this.o.maxAttempts) {
+      const delay = this.o.backoffMs * 2 ** (attempts - 1);
+      this.stmt.update.run('PENDING', attempts, statusCode, error, now.toISOString(), new Date(now.getTime() + delay).toISOString(), id);
+      this.o.onOutcome?.('retry');
+      this.schedule(id, delay);
+      return;
+    }
+    this.stmt.update.run('FAILED', attempts, statusCode, error, now.toISOString(), null, id);
+    this.o.onOutcome?.('failed');
+    this.o.log?.warn({ deliveryId: id, webhookId: wh.id, attempts, statusCode, error }, 'webhook delivery failed');
+  }
+
+  /** A webhook's deliveries, newest first; `before` is a seq from a previous page. */
+  deliveries(webhookId: string, first: number, before?: number): { rows: DeliveryRecord[]; hasNextPage: boolean; totalCount: number } {
+    const rows = this.stmt.page.all(webhookId, before ?? Number.MAX_SAFE_INTEGER, first + 1);
+    return { rows: rows.slice(0, first).map(record), hasNextPage: rows.length > first, totalCount: this.stmt.count.get(webhookId)!.n };
+  }
+
+  /** Stops sending (pending deliveries stay in the log and resume at the next start) and closes the log. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.o.runner.off('applied', this.listener);
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    this.controller.abort();
+    await Promise.allSettled([...this.inFlight]);
+    if (this.db.open) this.db.close();
+  }
+}

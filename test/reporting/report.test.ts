@@ -1,0 +1,94 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedDemo } from '../../src/demo/seed.js';
+import { parsePeriod } from '../../src/periods/index.js';
+import { buildReportContent, type ReportContent } from '../../src/reporting/content.js';
+import { makeReport, periodOfKey, writeReport } from '../../src/reporting/report.js';
+import { docxText, unzipEntry } from '../support/unzip.js';
+import { tempApp } from '../support/temp-app.js';
+
+/** The demo's clock: its "last month" (35 days back) is then the monthly period 2026-11. */
+const NOW = '2026-11-26T03:00:00.000Z';
+const OVERDUE_TITLE = 'Sử dụng thẻ căn cước, ứng dụng VNeID thay thẻ bảo hiểm y tế khi khám chữa bệnh';
+
+const HEADINGS = [
+  'BÁO CÁO TÌNH HÌNH THỰC HIỆN NHIỆM VỤ',
+  'Kỳ báo cáo: tháng 11/2026 (số liệu từ ngày 15/10/2026 đến ngày 14/11/2026)',
+  'I. TỔNG HỢP KẾT QUẢ THỰC HIỆN',
+  'II. TÌNH HÌNH THỰC HIỆN CỦA CÁC BỘ, CƠ QUAN NGANG BỘ',
+  'III. TÌNH HÌNH THỰC HIỆN CỦA CÁC TỈNH, THÀNH PHỐ',
+  'IV. NHIỆM VỤ QUÁ HẠN CHƯA HOÀN THÀNH',
+  'V. KHÓ KHĂN, VƯỚNG MẮC CẦN CHO Ý KIẾN CHỈ ĐẠO',
+  'VI. KẾT QUẢ KIỂM TRA: PHÁT HIỆN CHƯA KHẮC PHỤC',
+  'VII. TÌNH HÌNH CHẤP HÀNH CHẾ ĐỘ BÁO CÁO',
+  'VIII. CÁC THAY ĐỔI CAM KẾT TRONG KỲ VÀ LÝ DO',
+];
+
+describe('the consolidated report on the demo data', () => {
+  let env: Awaited<ReturnType<typeof tempApp>>;
+  let report: ReportContent;
+  let files: string[];
+
+  beforeAll(async () => {
+    env = await tempApp('tiendo-report-');
+    await seedDemo(env.app, NOW);
+    report = await makeReport(env.app, { period: periodOfKey('2026-11'), unitId: 'GOV', now: NOW });
+    files = await writeReport(report, ['docx', 'md'], join(env.dir, 'out'));
+  }, 90_000);
+  afterAll(async () => env?.dispose());
+
+  it('computes the figures from the read model at the cut-off', () => {
+    expect(report.figures.overdue).toBeGreaterThan(0);
+    // Demo: province i skips its report when i % 7 == 6 (4 of 34), is late when i % 5 == 4 (6); ministries do not report.
+    expect(report.figures.compliance).toEqual({ ON_TIME: 24, LATE: 6, MISSING: 4 + 17, NOT_DUE: 0 });
+    // VM-DA06-05 escalated to GOV and the two provinces' obstacles; VM-DA06-04 was resolved in 2022.
+    expect(report.figures).toMatchObject({ openObstacles: 3, escalatedObstacles: 1, openFindings: 1, overdueFindings: 1 });
+  });
+
+  it('writes a DOCX whose text has the Vietnamese headings, a province and an overdue task', () => {
+    const docx = files.find((f) => f.endsWith('.docx'))!;
+    expect(docx).toMatch(/bao-cao-GOV-2026-11\.docx$/);
+    const text = docxText(unzipEntry(readFileSync(docx), 'word/document.xml').toString('utf8'));
+    for (const heading of HEADINGS) expect(text).toContain(heading);
+    expect(text).toContain('Thành phố Hà Nội');
+    expect(text).toContain('Tỉnh Điện Biên');
+    expect(text).toContain(OVERDUE_TITLE);
+    expect(text).toContain('Nhiều cơ sở khám chữa bệnh tuyến xã chưa có thiết bị đọc thẻ căn cước gắn chip'); // escalated obstacle
+    expect(text).toContain('Một số hồ sơ dân cư chưa được cập nhật sau khi sáp nhập đơn vị hành chính'); // open, overdue finding
+    expect(text).not.toContain('Báo cáo định kỳ chưa đầy đủ số liệu chỉ tiêu'); // the closed finding
+  });
+
+  it('writes the same content as Markdown', () => {
+    const md = readFileSync(files.find((f) => f.endsWith('.md'))!, 'utf8');
+    for (const heading of HEADINGS.slice(2)) expect(md).toContain(`## ${heading}`);
+    expect(md).toContain(`# ${HEADINGS[0]}`);
+    expect(md).toMatch(/\| \d+ \| DA06-05 \| Sử dụng thẻ căn cước, ứng dụng VNeID thay thẻ bảo hiểm y tế khi khám chữa bệnh \| Bộ Y tế \| 30\/06\/2025 \|/);
+    expect(md).toMatch(/\| Thành phố Hà Nội \| 15\/11\/2026 \| 1 \| Đúng hạn \|/);
+  });
+
+  it('lists the commitments changed in a period with their reasons and basis', async () => {
+    const year2022 = await makeReport(env.app, { period: parsePeriod('ANNUAL', '2022'), unitId: 'GOV', now: NOW });
+    const changes = year2022.sections.find((s) => s.heading.includes('THAY ĐỔI CAM KẾT'))!.blocks[0]!;
+    expect(changes.kind).toBe('table');
+    const rows = changes.kind === 'table' ? changes.rows : [];
+    const extension = rows.find((r) => r[3] === 'Gia hạn thời hạn')!;
+    expect(extension).toBeDefined();
+    expect(extension[2]).toContain('DA06-04');
+    expect(extension[4]).toBe('Thời hạn: 30/06/2022 → 31/12/2022');
+    expect(extension[5]).toBe('Đồng ý gia hạn theo kết luận của Tổ công tác');
+    expect(extension[6]).toContain('Vướng mắc: VM-DA06-04');
+    // Delegations count once (the 34 child tasks they assign are not listed apart).
+    expect(rows.filter((r) => r[3] === 'Phân giao cho đơn vị cấp dưới').map((r) => r[4])).toEqual(['Phân giao cho 34 đơn vị', 'Phân giao cho 34 đơn vị']);
+    expect(rows.some((r) => r[2]!.startsWith('DA06-01/'))).toBe(false);
+  });
+
+  it('is a pure function of its input', async () => {
+    const views = env.app.runner.views;
+    const input = {
+      views, live: views, unitId: 'GOV', period: periodOfKey('2026-11'), at: NOW, generatedAt: NOW, dueSoonDays: 7,
+      dueRules: env.app.config.TIENDO_REPORT_DUE_DAYS, changes: [],
+    };
+    expect(buildReportContent(input)).toEqual(buildReportContent(input));
+  });
+});

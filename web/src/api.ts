@@ -1,0 +1,63 @@
+/** GraphQL over HTTP with the Bearer token kept in sessionStorage (this tab only). */
+
+const TOKEN_KEY = 'tiendo.token';
+
+export const session = {
+  get: (): string | null => sessionStorage.getItem(TOKEN_KEY),
+  set: (token: string): void => sessionStorage.setItem(TOKEN_KEY, token),
+  clear: (): void => sessionStorage.removeItem(TOKEN_KEY),
+};
+
+export class ApiError extends Error {
+  constructor(message: string, readonly code: string | undefined, readonly status: number) {
+    super(message);
+  }
+}
+
+/** Raised (as an event) when the server refuses the token; the app goes back to sign-in. */
+export const SIGNED_OUT = 'tiendo:signed-out';
+
+interface GqlBody<T> { data?: T | null; errors?: { message: string; extensions?: { code?: string } }[] }
+
+// A short-lived cache: going back, switching language or redrawing does not refetch.
+const TTL_MS = 60_000;
+const cache = new Map<string, { at: number; data: unknown }>();
+
+export function clearCache(): void {
+  cache.clear();
+}
+
+export async function gql<T>(query: string, variables: Record<string, unknown> = {}, signal?: AbortSignal): Promise<T> {
+  const token = session.get();
+  const key = `${token}\n${query}\n${JSON.stringify(variables)}`;
+  const hit = cache.get(key);
+  if (hit && Date.now() - hit.at < TTL_MS) return hit.data as T;
+
+  const res = await fetch('/graphql', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json;q=0.9', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+    ...(signal ? { signal } : {}),
+  });
+  let body: GqlBody<T>;
+  try {
+    body = (await res.json()) as GqlBody<T>;
+  } catch {
+    throw new ApiError(`HTTP ${res.status}`, res.status === 401 ? 'UNAUTHENTICATED' : 'INTERNAL', res.status);
+  }
+  const first = body.errors?.[0];
+  const code = first?.extensions?.code;
+  if (res.status === 401 || code === 'UNAUTHENTICATED') {
+    session.clear();
+    cache.clear();
+    window.dispatchEvent(new CustomEvent(SIGNED_OUT));
+    throw new ApiError(first?.message ?? 'unauthenticated', 'UNAUTHENTICATED', res.status);
+  }
+  if (first || !body.data) throw new ApiError(first?.message ?? `HTTP ${res.status}`, code, res.status);
+  if (cache.size > 200) cache.clear();
+  cache.set(key, { at: Date.now(), data: body.data });
+  return body.data;
+}
+
+/** The end of a Vietnam calendar day as an instant: what "as of 31/12/2023" means. */
+export const endOfDay = (date: string): string => `${date}T23:59:59.999+07:00`;
