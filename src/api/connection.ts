@@ -18,11 +18,18 @@ export function pageSize(first: number | null | undefined): number {
   return first;
 }
 
-/** A Relay connection over items already in cursor order; `key` gives each item's cursor key. */
-export function connection<T, N>(items: T[], key: (t: T) => string, node: (t: T) => N, args: { first?: number | null; after?: string | null }) {
+/**
+ * A Relay connection over items already in cursor order; `key` gives each item's cursor key.
+ * Keys sort oldest first; with `newestFirst` the items run the other way, and `after` a cursor
+ * means older than it.
+ */
+export function connection<T, N>(
+  items: T[], key: (t: T) => string, node: (t: T) => N, args: { first?: number | null; after?: string | null }, newestFirst = false,
+) {
   const first = pageSize(args.first);
   const after = decodeCursor(args.after);
-  const start = after === undefined ? 0 : items.findIndex((t) => key(t) > after);
+  const beyond = (k: string) => (newestFirst ? k < after! : k > after!);
+  const start = after === undefined ? 0 : items.findIndex((t) => beyond(key(t)));
   const from = start < 0 ? items.length : start;
   const page = items.slice(from, from + first);
   const edges = page.map((t) => ({ node: node(t), cursor: encodeCursor(key(t)) }));

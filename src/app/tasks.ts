@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { type Action, authorize, canSeeTask } from '../auth/policy.js';
 import { notFound } from '../errors.js';
 import type { EventStore } from '../eventstore/port.js';
@@ -85,40 +86,21 @@ export class TaskCommands {
     const data = parse(C.ReassignTask, input);
     return this.run(data.taskId, 'reassignTask', { type: 'ReassignTask', data }, ctx, undefined, [data.leadUnitId]);
   }
-  reportProgress(input: unknown, ctx: CommandContext) {
-    const data = parse(C.ReportProgress, input);
-    return this.run(data.taskId, 'reportProgress', { type: 'ReportProgress', data }, ctx);
+  /** A command on an existing task whose only rules are the decider's and the policy row's. */
+  private onTask<S extends z.ZodType<{ taskId: string }>>(schema: S, action: Action, type: Cmd['type']) {
+    return (input: unknown, ctx: CommandContext) => {
+      const data = parse(schema, input);
+      return this.run(data.taskId, action, { type, data } as Cmd, ctx);
+    };
   }
-  requestDeadlineExtension(input: unknown, ctx: CommandContext) {
-    const data = parse(C.RequestDeadlineExtension, input);
-    return this.run(data.taskId, 'requestDeadlineExtension', { type: 'RequestDeadlineExtension', data }, ctx);
-  }
-  decideDeadlineExtension(input: unknown, ctx: CommandContext) {
-    const data = parse(C.DecideDeadlineExtension, input);
-    return this.run(data.taskId, 'decideDeadlineExtension', { type: 'DecideDeadlineExtension', data }, ctx);
-  }
-  reportCompletion(input: unknown, ctx: CommandContext) {
-    const data = parse(C.ReportCompletion, input);
-    return this.run(data.taskId, 'reportCompletion', { type: 'ReportCompletion', data }, ctx);
-  }
-  confirmCompletion(input: unknown, ctx: CommandContext) {
-    const data = parse(C.DecideCompletion, input);
-    return this.run(data.taskId, 'confirmCompletion', { type: 'ConfirmCompletion', data }, ctx);
-  }
-  rejectCompletion(input: unknown, ctx: CommandContext) {
-    const data = parse(C.DecideCompletion, input);
-    return this.run(data.taskId, 'rejectCompletion', { type: 'RejectCompletion', data }, ctx);
-  }
-  pause(input: unknown, ctx: CommandContext) {
-    const data = parse(C.ChangeTaskPhase, input);
-    return this.run(data.taskId, 'pauseTask', { type: 'PauseTask', data }, ctx);
-  }
-  resume(input: unknown, ctx: CommandContext) {
-    const data = parse(C.ChangeTaskPhase, input);
-    return this.run(data.taskId, 'resumeTask', { type: 'ResumeTask', data }, ctx);
-  }
-  cancel(input: unknown, ctx: CommandContext) {
-    const data = parse(C.ChangeTaskPhase, input);
-    return this.run(data.taskId, 'cancelTask', { type: 'CancelTask', data }, ctx);
-  }
+
+  readonly reportProgress = this.onTask(C.ReportProgress, 'reportProgress', 'ReportProgress');
+  readonly requestDeadlineExtension = this.onTask(C.RequestDeadlineExtension, 'requestDeadlineExtension', 'RequestDeadlineExtension');
+  readonly decideDeadlineExtension = this.onTask(C.DecideDeadlineExtension, 'decideDeadlineExtension', 'DecideDeadlineExtension');
+  readonly reportCompletion = this.onTask(C.ReportCompletion, 'reportCompletion', 'ReportCompletion');
+  readonly confirmCompletion = this.onTask(C.DecideCompletion, 'confirmCompletion', 'ConfirmCompletion');
+  readonly rejectCompletion = this.onTask(C.DecideCompletion, 'rejectCompletion', 'RejectCompletion');
+  readonly pause = this.onTask(C.ChangeTaskPhase, 'pauseTask', 'PauseTask');
+  readonly resume = this.onTask(C.ChangeTaskPhase, 'resumeTask', 'ResumeTask');
+  readonly cancel = this.onTask(C.ChangeTaskPhase, 'cancelTask', 'CancelTask');
 }

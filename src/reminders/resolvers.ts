@@ -3,7 +3,7 @@ import { findingNode } from '../api/resolvers/inspections.js';
 import { visibleTask } from '../api/resolvers/tasks.js';
 import type { Source } from '../api/nodes.js';
 import { notFound } from '../errors.js';
-import { newestFirst } from '../ops/paging.js';
+import { connection } from '../api/connection.js';
 import type { Notification } from './notifications.js';
 
 type NotificationNode = Notification & { __src: Source };
@@ -25,7 +25,7 @@ export const notificationResolvers = {
         });
       const key = (n: Notification) => `${n.at}|${n.id}`;
       list.sort((a, b) => (key(a) < key(b) ? 1 : -1));
-      return newestFirst(list, key, (n): NotificationNode => ({ ...n, __src: src }), args);
+      return connection(list, key, (n): NotificationNode => ({ ...n, __src: src }), args, true);
     },
   },
   Notification: {
