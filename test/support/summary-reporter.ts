@@ -18,9 +18,10 @@ export default class SummaryReporter implements Reporter {
         else {
           skipped++;
           const note = result.state === 'skipped' && result.note ? ` (${result.note})` : '';
-          // One line per skipped suite: the suite's name carries the reason.
-          const suite = t.fullName.split(' > ')[0];
-          skippedNames.push(`${m.moduleId.replace(process.cwd() + '/', '')} > ${t.fullName === suite ? t.fullName : suite}${note}`);
+          // A suite skipped whole says why in its name: one line for it; otherwise the test's own name.
+          const suite = t.fullName.split(' > ')[0]!;
+          const name = suite.includes('skipped') ? suite : t.fullName;
+          skippedNames.push(`${m.moduleId.replace(process.cwd() + '/', '')} > ${name}${note}`);
         }
       }
       if (m.state() === 'failed' && [...m.children.allTests()].length === 0) failed++;
