@@ -68,8 +68,13 @@ export async function serve(config: Config): Promise<void> {
   const empty = (await app.store.readAll({ maxCount: 1 })).length === 0;
   if (empty && config.TIENDO_DEMO) {
     log.info('empty store: seeding the Project 06 demo (TIENDO_DEMO=0 to skip)');
-    const n = await seedDemo(app, new Date().toISOString());
-    log.info({ commands: n }, 'demo seeded');
+    try {
+      const n = await seedDemo(app, new Date().toISOString());
+      log.info({ commands: n }, 'demo seeded');
+    } catch (error) {
+      if (closing) return; // SIGTERM during the seed closed the store under it: the shutdown exits
+      throw error;
+    }
   }
   // Reminders (issue 10): a pass now that the read model has caught up, then every TIENDO_REMINDER_INTERVAL_MS.
   startReminders(app, log);

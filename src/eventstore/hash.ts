@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * Tamper evidence for stored events: each event's hash is SHA-256 over its canonical form, which
@@ -74,5 +74,5 @@ export function eventHash(prevHash: string, f: HashedFields): string {
   const text = `{"data":${f.dataCanonical},"id":${JSON.stringify(f.id)},"metadata":${f.metadataCanonical},` +
     `"prevHash":${JSON.stringify(prevHash)},"recordedAt":${JSON.stringify(f.recordedAt)},"revision":${canonicalJson(f.revision)},` +
     `"stream":${JSON.stringify(f.stream)},"type":${JSON.stringify(f.type)}}`;
-  return createHash('sha256').update(text, 'utf8').digest('hex');
+  return hash('sha256', text, 'hex'); // one-shot: half the cost of createHash for an event's few hundred bytes
 }

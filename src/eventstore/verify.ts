@@ -205,7 +205,8 @@ export class IntegrityMonitor {
       if (!db.open) return;
       let result: ChainResult;
       try {
-        result = verifyChain(db, this.cursor, this.options.chunk ?? 2000);
+        // Small chunks: each is a few milliseconds of hashing between requests.
+        result = verifyChain(db, this.cursor, this.options.chunk ?? 500);
       } catch (error) {
         this.state = 'error';
         this.log?.error({ err: error }, 'integrity check failed to run');
