@@ -44,9 +44,21 @@ export type RawRow = Record<string, string | number | null>;
  * WAL with synchronous=FULL, into a fresh `file` whose table the adapter itself created (so the
  * shape, indexes and constraints are the adapter's). Only the transactions are timed: `rows` may
  * be a lazy source (e.g. a read of another database), whose cost is not the writer's.
+ * `base`: start from a copy of this event file cut back to `basePosition` events instead, so that
+ * rows appended to a big store are compared with raw inserts into a table of the same size.
  */
-export async function rawInserts(file: string, rows: Iterable<RawRow>, batch: number): Promise<Figure> {
-  await new SqliteEventStore(file).dispose();
+export async function rawInserts(file: string, rows: Iterable<RawRow>, batch: number, base?: { file: string; position: number }): Promise<Figure> {
+  if (base) {
+    // SQLite's online backup: a consistent copy, WAL included.
+    const source = new Database(base.file, { readonly: true });
+    await source.backup(file);
+    source.close();
+    const cut = new Database(file);
+    cut.prepare('DELETE FROM events WHERE position > ?').run(base.position);
+    cut.close();
+  } else {
+    await new SqliteEventStore(file).dispose();
+  }
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');

@@ -8,6 +8,8 @@
  *                  of every event into a fresh read model, through ProjectionRunner.rebuild
  *   store-appends  the peer's sample appended to tiendo's SqliteEventStore, 1 and 64 appenders,
  *                  then read back: tiendo's side of the peer comparison
+ *   fold           the same read model (decode + tiendo's projections) rebuilt from the sample as
+ *                  each store reads it back: tiendo's SqliteEventStore and the peer's file
  */
 import Database from 'better-sqlite3';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -15,6 +17,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { decode } from '../src/events.js';
+import type { RecordedEvent } from '../src/eventstore/port.js';
+import { Views } from '../src/runner/views.js';
 import type { ExpectedRevision } from '../src/eventstore/port.js';
 import { SqliteEventStore } from '../src/eventstore/sqlite.js';
 import { ProjectionRunner } from '../src/runner/runner.js';
@@ -163,6 +170,106 @@ export async function storeAppendsPhase(opts: { sampleFile: string; singleCount:
   }
 }
 
+export interface FoldResult { tiendo: Figure; peer: Figure | null; peerError: string | null }
+
+/**
+ * A rebuild on each store, like for like: every event of the sample read back through the store's
+ * own API, decoded and folded by tiendo's projections (in memory; the runner's SQLite writes are
+ * measured by the rebuild phase). The peer has no projections of tiendo's read model, so this is
+ * how its store would feed them.
+ */
+export async function foldPhase(opts: { sampleFile: string; peerFile: string | null }): Promise<FoldResult> {
+  const sample = readSample(opts.sampleFile);
+  const tmp = mkdtempSync(join(tmpdir(), 'tiendo-bench-fold-'));
+  try {
+    const store = new SqliteEventStore(join(tmp, 'events.db'));
+    const streams = new Map<string, SampleEvent[]>();
+    for (const e of sample) streams.set(e.stream, [...(streams.get(e.stream) ?? []), e]);
+    await pool([...streams], 64, async ([stream, events]) => {
+      await store.append(stream, events.map((e) => ({ id: randomUUID(), type: e.type, data: e.data, metadata: e.metadata })), 'no_stream');
+    });
+    const foldTiendo = async () => {
+      const views = new Views();
+      let n = 0;
+      const t0 = performance.now();
+      for (let from = 'start'; ;) {
+        const page = await store.readAll({ fromPosition: from, maxCount: 1000 });
+        if (page.length === 0) break;
+        for (const r of page) {
+          try {
+            views.apply(decode(r));
+          } catch {
+            // as the runner: skipped
+          }
+        }
+        n += page.length;
+        from = page[page.length - 1]!.position;
+      }
+      return figure(n, performance.now() - t0);
+    };
+    let foldPeer: (() => Promise<Figure>) | null = null;
+    let close = () => {};
+    let peerError: string | null = opts.peerFile ? null : 'peer not run';
+    if (opts.peerFile) {
+      try {
+        const require = createRequire(join(new URL('.', import.meta.url).pathname, 'peer', 'package.json'));
+        const emmett = await import(pathToFileURL(require.resolve('@event-driven-io/emmett-sqlite')).href) as {
+          sqliteConnection(o: { fileName: string }): { close(): void };
+          readMessagesBatch(c: unknown, o: { after: bigint; batchSize: number }): Promise<{
+            currentGlobalPosition: bigint; areEventsLeft: boolean;
+            messages: { type: string; data: unknown; metadata: Record<string, unknown> & { messageId: string; streamName: string; streamPosition: bigint; globalPosition: bigint } }[];
+          }>;
+        };
+        const connection = emmett.sqliteConnection({ fileName: opts.peerFile });
+        close = () => connection.close();
+        foldPeer = async () => {
+          const views = new Views();
+          let n = 0;
+          const t0 = performance.now();
+          for (let after = 0n; ;) {
+            const batch = await emmett.readMessagesBatch(connection, { after, batchSize: 1000 });
+            for (const m of batch.messages) {
+              const r: RecordedEvent = {
+                id: m.metadata.messageId, stream: m.metadata.streamName, revision: Number(m.metadata.streamPosition) - 1,
+                position: String(m.metadata.globalPosition), type: m.type, data: m.data, metadata: m.metadata, recordedAt: '',
+              };
+              try {
+                views.apply(decode(r));
+              } catch {
+                // as the runner: skipped
+              }
+            }
+            n += batch.messages.length;
+            after = batch.currentGlobalPosition;
+            if (!batch.areEventsLeft) break;
+          }
+          return figure(n, performance.now() - t0);
+        };
+      } catch (error) {
+        peerError = String((error as Error).message ?? error);
+      }
+    }
+    // Once each to warm up, then in turns; the better of two runs each.
+    const best = (a: Figure, b: Figure) => (a.perSecond >= b.perSecond ? a : b);
+    await foldTiendo();
+    if (foldPeer) await foldPeer().catch(() => undefined);
+    let tiendo = await foldTiendo();
+    let peer: Figure | null = null;
+    try {
+      if (foldPeer) peer = await foldPeer();
+      tiendo = best(tiendo, await foldTiendo());
+      if (foldPeer) peer = best(peer!, await foldPeer());
+    } catch (error) {
+      peerError = String((error as Error).message ?? error);
+    }
+    close();
+    await store.dispose();
+    return { tiendo, peer, peerError };
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
 const isMain = process.argv[1] && new URL(import.meta.url).pathname === process.argv[1];
 if (isMain) {
   const [name, json] = process.argv.slice(2);
@@ -178,6 +285,9 @@ if (isMain) {
       break;
     case 'store-appends':
       result = await storeAppendsPhase(args as unknown as Parameters<typeof storeAppendsPhase>[0]);
+      break;
+    case 'fold':
+      result = await foldPhase(args as unknown as Parameters<typeof foldPhase>[0]);
       break;
     default:
       throw new Error(`unknown phase ${name}`);

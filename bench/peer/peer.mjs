@@ -58,7 +58,15 @@ async function appenders(emmett, file, sample, count) {
   const latencies = [];
   let failed = 0;
   let firstError = null;
+  let cut = false;
   const t0 = performance.now();
+  // A run that stalls (the default set-up retries SQLITE_BUSY for seconds at a time) is cut short.
+  const deadline = t0 + (args.deadlineMs ?? 120_000);
+  const late = () => {
+    if (performance.now() < deadline) return false;
+    cut = true;
+    return true;
+  };
   const append = async (e, version) => {
     const t = performance.now();
     await store.appendToStream(e.stream, [{ type: e.type, data: e.data, metadata: e.metadata }], { expectedStreamVersion: BigInt(version) });
@@ -67,6 +75,7 @@ async function appenders(emmett, file, sample, count) {
   if (count === 1) {
     const versions = new Map();
     for (const e of sample) {
+      if (late()) break;
       const v = versions.get(e.stream) ?? 0;
       try {
         await append(e, v);
@@ -80,9 +89,9 @@ async function appenders(emmett, file, sample, count) {
     const chains = [...streams.values()];
     let next = 0;
     await Promise.all(Array.from({ length: Math.min(count, chains.length) }, async () => {
-      while (next < chains.length) {
+      while (next < chains.length && !late()) {
         const chain = chains[next++];
-        for (let v = 0; v < chain.length; v++) {
+        for (let v = 0; v < chain.length && !late(); v++) {
           try {
             await append(chain[v], v);
           } catch (error) {
@@ -95,7 +104,7 @@ async function appenders(emmett, file, sample, count) {
     }));
   }
   const ms = performance.now() - t0;
-  return { store, connection, streams: [...streams.keys()], result: { events: latencies.length, failed, firstError, figure: figure(latencies.length, ms, latencies) } };
+  return { store, connection, streams: [...streams.keys()], result: { events: latencies.length, failed, firstError, cut, figure: figure(latencies.length, ms, latencies) } };
 }
 
 try {

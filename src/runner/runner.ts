@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { Logger } from 'pino';
 import type { HistoryEntry } from '../../projections/history.js';
 import type { EventStore, RecordedEvent, Subscription } from '../eventstore/port.js';
@@ -9,7 +10,7 @@ import { type DomainEnvelope, decode } from '../events.js';
 import { type Applied, type Row, Views } from './views.js';
 
 /** Bump when a projection changes shape or meaning: the read model is then rebuilt at start. */
-export const PROJECTION_VERSION = '4';
+export const PROJECTION_VERSION = '5';
 const FLUSH_EVERY = 1000;
 /**
  * Once caught up, the read model is written at most this often (and every FLUSH_EVERY events):
@@ -18,8 +19,22 @@ const FLUSH_EVERY = 1000;
  * being written together.
  */
 const FLUSH_DELAY_MS = 200;
-const ASOF_CACHE = 8;
+/** Replays kept (most recently used first): at a million events each holds a national read model, ~130 MB. */
+const ASOF_CACHE = 4;
 const REPLAY_PAGE = 5000;
+/**
+ * A rebuild writes rows and checkpoint every this many events (and at every snapshot): every page
+ * rewrote most task rows again, which made writing the read model half of a rebuild (bench/README.md).
+ */
+const REBUILD_FLUSH = 25_000;
+/**
+ * Every this many events the runner keeps a snapshot of the read model (its rows, as the `rows`
+ * table holds them, compressed), so that `asOf` replays from the nearest one instead of from the
+ * first event: at a million events a full replay took tens of seconds (bench/README.md).
+ */
+export const SNAPSHOT_EVERY = 10_000;
+/** Events are also counted in blocks of this many, each with the earliest instant its events occurred at (see asOf). */
+const BLOCK = 1000;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -34,6 +49,18 @@ CREATE TABLE IF NOT EXISTS history (
 );
 CREATE UNIQUE INDEX IF NOT EXISTS history_task ON history (task_id, revision);
 CREATE INDEX IF NOT EXISTS history_commitment ON history (commitment, at);
+CREATE TABLE IF NOT EXISTS snapshots (
+  seq INTEGER PRIMARY KEY,
+  position TEXT NOT NULL,
+  last_occurred_at TEXT NOT NULL,
+  rows BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS blocks (
+  last_seq INTEGER PRIMARY KEY,
+  after_position TEXT,
+  last_position TEXT NOT NULL,
+  min_occurred_at TEXT NOT NULL
+);
 `;
 
 export interface HistoryPage { entries: HistoryEntry[]; cursors: string[]; hasNextPage: boolean; totalCount: number }
@@ -56,17 +83,31 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
   private waiters: { position: string; resolve: () => void }[] = [];
   private asOfCache: { at: string; views: Views }[] = [];
   private checkpoint: string | null = null;
+  /** Events applied since the read model was started from nothing: snapshots and late events are numbered by it. */
+  private seq = 0;
+  /** The latest snapshot: its seq and how far in time it reaches. */
+  private lastSnapshot: { seq: number; lastOccurredAt: string } | null = null;
+  /** The block being counted: the position before its first event and the earliest instant so far. */
+  private block: { afterPosition: string | null; minOccurredAt: string } = { afterPosition: null, minOccurredAt: '9999' };
+  /** Blocks complete, not yet written. */
+  private newBlocks: { lastSeq: number; afterPosition: string | null; lastPosition: string; minOccurredAt: string }[] = [];
+  private readonly snapshotEvery: number;
   caughtUp = false;
   unreadable = 0;
   readonly ready: Promise<void>;
   private markReady!: () => void;
 
-  /** `decodeEvent`: how stored events are read (the default registry's decode; a test's own upcasters). */
+  /**
+   * `decodeEvent`: how stored events are read (the default registry's decode; a test's own upcasters).
+   * `snapshotEvery`: events between snapshots of the read model (SNAPSHOT_EVERY; Infinity: none).
+   */
   constructor(
     private readonly store: EventStore, file: string, private readonly log?: Logger,
     private readonly decodeEvent: (r: RecordedEvent) => DomainEnvelope = decode,
+    options: { snapshotEvery?: number } = {},
   ) {
     super();
+    this.snapshotEvery = options.snapshotEvery ?? SNAPSHOT_EVERY;
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
@@ -90,6 +131,11 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
       this.checkpoint = meta('checkpoint') ?? null;
       this.views.position = this.checkpoint;
       this.views.lastOccurredAt = meta('lastOccurredAt') ?? null;
+      this.seq = Number(meta('seq') ?? 0);
+      this.block = { afterPosition: meta('blockAfter') ?? null, minOccurredAt: meta('blockMin') ?? '9999' };
+      const last = this.db.prepare<[number], { seq: number; last_occurred_at: string }>(
+        'SELECT seq, last_occurred_at FROM snapshots WHERE seq <= ? ORDER BY seq DESC LIMIT 1').get(this.seq);
+      this.lastSnapshot = last ? { seq: last.seq, lastOccurredAt: last.last_occurred_at } : null;
     }
     this.sub = this.store.subscribe({ fromPosition: this.checkpoint ?? 'start' });
     this.loop = this.follow(this.sub);
@@ -108,15 +154,25 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
         continue;
       }
       const notice = this.applyRecorded(item.event);
-      if (!notice) continue;
-      this.dropStaleAsOf(notice.event.meta.occurredAt);
-      if (this.pending >= FLUSH_EVERY) this.flush();
-      this.resolveWaiters();
-      this.emit('applied', notice);
+      if (notice) {
+        this.dropStaleAsOf(notice.event.meta.occurredAt);
+        if (this.pending >= FLUSH_EVERY) this.flush();
+        this.resolveWaiters();
+        this.emit('applied', notice);
+      }
+      // After the waiters: they need not wait for the snapshot.
+      this.snapshotIfDue();
     }
   }
 
   private applyRecorded(r: RecordedEvent): AppliedNotice | null {
+    this.seq++;
+    const occurredAt = (r.metadata as { occurredAt?: unknown } | null)?.occurredAt;
+    if (typeof occurredAt === 'string' && occurredAt < this.block.minOccurredAt) this.block.minOccurredAt = occurredAt;
+    if (this.seq % BLOCK === 0) {
+      this.newBlocks.push({ lastSeq: this.seq, ...this.block, lastPosition: r.position });
+      this.block = { afterPosition: r.position, minOccurredAt: '9999' };
+    }
     let event: DomainEnvelope;
     try {
       event = this.decodeEvent(r);
@@ -140,9 +196,14 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
     const putRow = this.db.prepare('INSERT OR REPLACE INTO rows (kind, id, json) VALUES (?, ?, ?)');
     const putHistory = this.db.prepare('INSERT OR REPLACE INTO history (task_id, revision, at, commitment, json) VALUES (?, ?, ?, ?, ?)');
     const putMeta = this.db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)');
+    const putBlock = this.db.prepare('INSERT OR REPLACE INTO blocks (last_seq, after_position, last_position, min_occurred_at) VALUES (?, ?, ?, ?)');
     return this.db.transaction(() => {
       for (const r of this.dirty.values()) putRow.run(r.kind, r.id, JSON.stringify(r.value));
       for (const h of this.newHistory) putHistory.run(h.taskId, h.revision, h.at, h.commitment ? 1 : 0, JSON.stringify(h));
+      for (const b of this.newBlocks) putBlock.run(b.lastSeq, b.afterPosition, b.lastPosition, b.minOccurredAt);
+      putMeta.run('seq', String(this.seq));
+      if (this.block.afterPosition) putMeta.run('blockAfter', this.block.afterPosition);
+      putMeta.run('blockMin', this.block.minOccurredAt);
       if (this.views.position) putMeta.run('checkpoint', this.views.position);
       if (this.views.lastOccurredAt) putMeta.run('lastOccurredAt', this.views.lastOccurredAt);
       putMeta.run('projectionVersion', PROJECTION_VERSION);
@@ -168,11 +229,52 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
     this.checkpoint = this.views.position;
     this.dirty.clear();
     this.newHistory = [];
+    this.newBlocks = [];
     this.pending = 0;
   }
 
+  /**
+   * Every `snapshotEvery` events: the rows as persisted (what a restart loads), compressed, with
+   * the position and the reach in time of the read model they make. The same rows, the same Views:
+   * live, rebuild and asOf share one implementation.
+   */
+  private snapshotIfDue(): void {
+    if (this.seq - (this.lastSnapshot?.seq ?? 0) < this.snapshotEvery || !this.views.position || !this.views.lastOccurredAt) return;
+    this.flush();
+    // A line of JSON [kind, id, row] per row, put together by SQLite as bytes: no row passes through JavaScript.
+    const { rows } = this.db.prepare<[], { rows: Buffer | null }>(
+      "SELECT CAST(group_concat('[' || json_quote(kind) || ',' || json_quote(id) || ',' || json || ']', char(10)) AS BLOB) AS rows FROM rows").get()!;
+    const blob = deflateRawSync(rows ?? Buffer.alloc(0), { level: 1 });
+    this.db.prepare('INSERT OR REPLACE INTO snapshots (seq, position, last_occurred_at, rows) VALUES (?, ?, ?, ?)')
+      .run(this.seq, this.views.position, this.views.lastOccurredAt, blob);
+    this.lastSnapshot = { seq: this.seq, lastOccurredAt: this.views.lastOccurredAt };
+  }
+
+  /** The read model a snapshot holds, loaded as start() loads the rows. */
+  private restore(snapshot: { position: string; last_occurred_at: string; rows: Buffer }): Views {
+    const views = new Views(false);
+    // Line by line (JSON text has no raw newline): never the whole read model as one string.
+    const text = inflateRawSync(snapshot.rows);
+    const later: Row[] = [];
+    for (let start = 0; start < text.length;) {
+      const end = text.indexOf(10, start);
+      const [kind, id, value] = JSON.parse(text.toString('utf8', start, end < 0 ? text.length : end)) as [Row['kind'], string, unknown];
+      if (kind === 'unit') views.load({ kind, id, value } as Row);
+      else later.push({ kind, id, value } as Row);
+      start = end < 0 ? text.length : end + 1;
+    }
+    for (const row of later) views.load(row);
+    views.position = snapshot.position;
+    views.lastOccurredAt = snapshot.last_occurred_at;
+    return views;
+  }
+
   private wipe(): void {
-    this.db.exec('DELETE FROM rows; DELETE FROM history; DELETE FROM meta;');
+    this.db.exec('DELETE FROM rows; DELETE FROM history; DELETE FROM meta; DELETE FROM snapshots; DELETE FROM blocks;');
+    this.seq = 0;
+    this.lastSnapshot = null;
+    this.block = { afterPosition: null, minOccurredAt: '9999' };
+    this.newBlocks = [];
   }
 
   private resolveWaiters(): void {
@@ -197,27 +299,50 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
 
   /**
    * The read model as it stood at `at` (by when events occurred), built by replaying the same
-   * projections. Recent replays are cached until an event that occurred before them arrives.
+   * projections: every event that occurred by `at`, in the store's order. It starts from the latest
+   * snapshot that reaches no later than `at` (every event before it occurred by then) and replays,
+   * of the events after it, those that occurred by `at`: read block by block, skipping every block
+   * whose events all occurred later, then those the runner has not counted in a block yet. Recent
+   * replays are cached until an event that occurred before them arrives.
    */
   async asOf(at: string): Promise<Views> {
     if (this.views.lastOccurredAt === null || at >= this.views.lastOccurredAt) return this.views;
     const hit = this.asOfCache.find((c) => c.at === at);
-    if (hit) return hit.views;
-    const views = new Views();
-    for (let from: string = 'start'; ;) {
-      const page = await this.store.readAll({ fromPosition: from, maxCount: REPLAY_PAGE });
-      if (page.length === 0) break;
-      for (const r of page) {
-        const occurredAt = (r.metadata as { occurredAt?: string } | null)?.occurredAt;
-        if (occurredAt && occurredAt <= at) {
-          try {
-            views.apply(this.decodeEvent(r));
-          } catch {
-            // Counted and logged by the live runner; a replay skips it the same way.
-          }
+    if (hit) {
+      this.asOfCache = [hit, ...this.asOfCache.filter((c) => c !== hit)];
+      return hit.views;
+    }
+    if (this.db.open) this.flush();
+    const snapshot = this.db.prepare<[string], { seq: number; position: string; last_occurred_at: string; rows: Buffer }>(
+      'SELECT seq, position, last_occurred_at, rows FROM snapshots WHERE last_occurred_at <= ? ORDER BY seq DESC LIMIT 1').get(at);
+    const views = snapshot ? this.restore(snapshot) : new Views(false);
+    const from = snapshot?.seq ?? 0;
+    const replay = (r: RecordedEvent) => {
+      const occurredAt = (r.metadata as { occurredAt?: string } | null)?.occurredAt;
+      if (occurredAt && occurredAt <= at) {
+        try {
+          views.apply(this.decodeEvent(r));
+        } catch {
+          // Counted and logged by the live runner; a replay skips it the same way.
         }
       }
-      from = page[page.length - 1]!.position;
+    };
+    const blocks = this.db.prepare<[number, string], { last_seq: number; after_position: string | null }>(
+      'SELECT last_seq, after_position FROM blocks WHERE last_seq > ? AND min_occurred_at <= ? ORDER BY last_seq').all(from, at);
+    for (const b of blocks) {
+      const page = await this.store.readAll({ fromPosition: b.after_position ?? 'start', maxCount: BLOCK });
+      // Block by block the events keep their order; those up to the snapshot are in it already.
+      page.forEach((r, i) => {
+        if (b.last_seq - BLOCK + 1 + i > from) replay(r);
+      });
+    }
+    // After the last block written: every event, counted or not yet (the store may be ahead of the runner).
+    const last = this.db.prepare<[], { last_seq: number; last_position: string }>('SELECT last_seq, last_position FROM blocks ORDER BY last_seq DESC LIMIT 1').get();
+    for (let pos = last && last.last_seq > from ? last.last_position : (snapshot?.position ?? 'start'); ;) {
+      const page = await this.store.readAll({ fromPosition: pos, maxCount: REPLAY_PAGE });
+      for (const r of page) replay(r);
+      if (page.length < REPLAY_PAGE) break;
+      pos = page[page.length - 1]!.position;
     }
     this.asOfCache.unshift({ at, views });
     this.asOfCache.length = Math.min(this.asOfCache.length, ASOF_CACHE);
@@ -269,12 +394,16 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
     for (let from: string = 'start'; ;) {
       const page = await this.store.readAll({ fromPosition: from, maxCount: REPLAY_PAGE });
       if (page.length === 0) break;
-      for (const r of page) this.applyRecorded(r);
+      for (const r of page) {
+        this.applyRecorded(r);
+        this.snapshotIfDue();
+      }
       done += page.length;
       from = page[page.length - 1]!.position;
-      this.flush();
+      if (this.pending >= REBUILD_FLUSH) this.flush();
       onProgress?.(done);
     }
+    this.flush();
     return done;
   }
 

@@ -44,6 +44,12 @@ export interface Applied {
  * this same class, so history is never computed by a second implementation. It does no I/O.
  */
 export class Views implements UnitDirectory {
+  /**
+   * `withHistory` false: a replay that only answers "as of" queries (asOf): the history entry of
+   * each task event (a diff of the task, which the runner keeps in SQLite) is not computed.
+   */
+  constructor(private readonly withHistory = true) {}
+
   readonly units = new Map<string, UnitState>();
   readonly unitChildren = new Map<string, string[]>();
   readonly tasks = new Map<string, TaskView>();
@@ -127,7 +133,7 @@ export class Views implements UnitDirectory {
       const after = evolveTaskView(before, e);
       if (!after) return {};
       this.load({ kind: 'task', id: taskId, value: after });
-      return { row: { kind: 'task', id: taskId, value: after }, task: { before, after }, history: historyEntry(before, after, e) };
+      return { row: { kind: 'task', id: taskId, value: after }, task: { before, after }, ...(this.withHistory ? { history: historyEntry(before, after, e) } : {}) };
     }
     return {};
   }

@@ -1,0 +1,89 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HISTORY_END_MS, HISTORY_START_MS, runWorkload } from '../../bench/workload.js';
+import { createApp } from '../../src/app/app.js';
+import { Config } from '../../src/config.js';
+import { encode } from '../../src/events.js';
+import { SqliteEventStore } from '../../src/eventstore/sqlite.js';
+import { ProjectionRunner } from '../../src/runner/runner.js';
+import type { Views } from '../../src/runner/views.js';
+
+/** Everything a Views holds that queries read, in a stable order. */
+function dump(v: Views) {
+  const sorted = <T>(m: Map<string, T>) => [...m.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return {
+    position: v.position, lastOccurredAt: v.lastOccurredAt,
+    units: sorted(v.units), tasks: sorted(v.tasks), obstacles: sorted(v.obstacles), inspections: sorted(v.inspections),
+    reports: sorted(v.reports), notifications: sorted(v.notifications), webhooks: sorted(v.webhooks),
+    children: sorted(v.unitChildren).map(([k, c]) => [k, [...c].sort()]),
+    byLead: sorted(v.tasksByLead).map(([k, s]) => [k, [...s].sort()]),
+  };
+}
+
+describe('asOf from snapshots', () => {
+  let dir: string;
+  let store: SqliteEventStore;
+  const instants: string[] = [];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'tiendo-asof-'));
+    const config = Config.parse({ TIENDO_DATA: dir, TIENDO_DEMO: '0', TIENDO_AUTH_SECRET: 'asof-test-secret-that-is-long-enough-0123456789', LOG_LEVEL: 'silent' });
+    const app = await createApp(config, pino({ level: 'silent' }));
+    app.runner.start();
+    await app.runner.ready;
+    // The bench's national workload, small: events of a week arrive out of their order in time.
+    await runWorkload(app, { events: 2500, seed: 11 });
+    // And one recorded long after it happened: a late event after the last snapshot.
+    const task = [...app.runner.views.tasks.values()].find((t) => t.phase === 'OPEN')!;
+    const [head] = await app.store.readStream(`task-${task.id}`, { direction: 'backwards', maxCount: 1 });
+    await app.store.append(`task-${task.id}`, [encode(
+      { type: 'ProgressReported', data: { taskId: task.id, percent: 42, indicators: [], note: 'ghi nhận muộn' }, reason: 'ghi nhận muộn' },
+      { actor: { id: 'late', role: 'leader', unit: 'GOV' }, occurredAt: new Date(HISTORY_START_MS + 20 * 86_400_000).toISOString(), correlationId: 'late', causationId: null },
+    )], head!.revision);
+    await app.close();
+    store = new SqliteEventStore(join(dir, 'events.db'));
+    for (let i = 0; i <= 24; i++) instants.push(new Date(HISTORY_START_MS + ((HISTORY_END_MS - HISTORY_START_MS) * i) / 24 + i * 3_600_000).toISOString());
+  }, 120_000);
+
+  afterAll(async () => {
+    await store?.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('answers as a replay of every event does, from a rebuild and from following the store', async () => {
+    const without = new ProjectionRunner(store, join(dir, 'none.db'), undefined, undefined, { snapshotEvery: Infinity });
+    await without.rebuild();
+    const rebuilt = new ProjectionRunner(store, join(dir, 'rebuilt.db'), undefined, undefined, { snapshotEvery: 97 });
+    await rebuilt.rebuild();
+    const followed = new ProjectionRunner(store, join(dir, 'followed.db'), undefined, undefined, { snapshotEvery: 131 });
+    followed.start();
+    await followed.ready;
+    for (const at of instants) {
+      const expected = dump(await without.asOf(at));
+      expect(dump(await rebuilt.asOf(at)), `rebuilt, asOf ${at}`).toEqual(expected);
+      expect(dump(await followed.asOf(at)), `followed, asOf ${at}`).toEqual(expected);
+    }
+    // The late event is seen from the instant it occurred, not only after the snapshot that follows it.
+    const early = instants[1]!;
+    expect((await rebuilt.asOf(early)).tasks.size).toBe((await without.asOf(early)).tasks.size);
+    for (const r of [without, rebuilt, followed]) await r.stop();
+  }, 120_000);
+
+  it('keeps its snapshots across a restart', async () => {
+    const first = new ProjectionRunner(store, join(dir, 'restart.db'), undefined, undefined, { snapshotEvery: 113 });
+    first.start();
+    await first.ready;
+    await first.stop();
+    const again = new ProjectionRunner(store, join(dir, 'restart.db'), undefined, undefined, { snapshotEvery: 113 });
+    again.start();
+    await again.ready;
+    const reference = new ProjectionRunner(store, ':memory:', undefined, undefined, { snapshotEvery: Infinity });
+    await reference.rebuild();
+    for (const at of instants) expect(dump(await again.asOf(at)), `asOf ${at}`).toEqual(dump(await reference.asOf(at)));
+    await again.stop();
+    await reference.stop();
+  }, 120_000);
+});
