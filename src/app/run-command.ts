@@ -75,6 +75,26 @@ function oneAtATime<T>(store: EventStore, stream: string, task: () => Promise<T>
   return result;
 }
 
+/** Decides on the state at `revision` and appends with that revision expected; remembers the new state. */
+async function write<S, E extends DomainEvent>(
+  store: EventStore, decider: StreamDecider<S, E>, ctx: CommandContext, revision: number, state: S,
+): Promise<CommandResult<S>> {
+  const { stream } = decider;
+  const decided = decider.decide(state);
+  const ids = eventIdsFor(ctx, stream, decided.length);
+  const base = {
+    actor: ctx.actor, occurredAt: ctx.now, correlationId: ctx.correlationId, causationId: ctx.causationId ?? null,
+    ...(ctx.clientMutationId ? { clientMutationId: ctx.clientMutationId } : {}),
+  };
+  const newEvents = decided.map((e, i) => encode(e as Decided, base, ids[i]));
+  const result = await store.append(stream, newEvents, revision < 0 ? 'no_stream' : revision);
+  const events = newEvents.map((e, i) => decode({
+    ...e, stream, revision: revision + 1 + i, position: result.position, recordedAt: ctx.now, metadata: e.metadata ?? {},
+  }));
+  remember(store, decider, revision, state, events);
+  return { stream, version: result.nextExpectedRevision, position: result.position, events, stateBefore: state, replayed: false };
+}
+
 async function decideAndAppend<S, E extends DomainEvent>(
   store: EventStore, decider: StreamDecider<S, E>, ctx: CommandContext,
 ): Promise<CommandResult<S>> {
@@ -84,24 +104,11 @@ async function decideAndAppend<S, E extends DomainEvent>(
     // The common case: the state this process folded last time, and only the events written since.
     const known = await cachedState(store, decider, firstId);
     if (known && (ctx.expectedVersion == null || ctx.expectedVersion === known.revision)) {
-      const { revision, state } = known;
-      const decided = decider.decide(state);
-      const ids = eventIdsFor(ctx, stream, decided.length);
-      const base = {
-        actor: ctx.actor, occurredAt: ctx.now, correlationId: ctx.correlationId, causationId: ctx.causationId ?? null,
-        ...(ctx.clientMutationId ? { clientMutationId: ctx.clientMutationId } : {}),
-      };
-      const newEvents = decided.map((e, i) => encode(e as Decided, base, ids[i]));
       try {
-        const result = await store.append(stream, newEvents, revision < 0 ? 'no_stream' : revision);
-        const events = newEvents.map((e, i) => decode({
-          ...e, stream, revision: revision + 1 + i, position: result.position, recordedAt: ctx.now, metadata: e.metadata ?? {},
-        }));
-        remember(store, decider, revision, state, events);
-        return { stream, version: result.nextExpectedRevision, position: result.position, events, stateBefore: state, replayed: false };
+        return await write(store, decider, ctx, known.revision, known.state);
       } catch (error) {
         if (!(error instanceof WrongExpectedRevisionError)) throw error;
-        if (attempt >= MAX_ATTEMPTS) throw staleVersion(stream, ctx.expectedVersion ?? revision, error.actual);
+        if (attempt >= MAX_ATTEMPTS) throw staleVersion(stream, ctx.expectedVersion ?? known.revision, error.actual);
         continue;
       }
     }
@@ -122,19 +129,8 @@ async function decideAndAppend<S, E extends DomainEvent>(
     if (ctx.expectedVersion != null && ctx.expectedVersion !== revision && !onlyNoticesSince(stored, ctx.expectedVersion)) {
       throw staleVersion(stream, ctx.expectedVersion, revision);
     }
-    const decided = decider.decide(state);
-    const ids = eventIdsFor(ctx, stream, decided.length);
-    const base = {
-      actor: ctx.actor, occurredAt: ctx.now, correlationId: ctx.correlationId, causationId: ctx.causationId ?? null,
-      ...(ctx.clientMutationId ? { clientMutationId: ctx.clientMutationId } : {}),
-    };
-    const newEvents = decided.map((e, i) => encode(e as Decided, base, ids[i]));
     try {
-      const result = await store.append(stream, newEvents, revision < 0 ? 'no_stream' : revision);
-      const events = newEvents.map((e, i) => decode({
-        ...e, stream, revision: revision + 1 + i, position: result.position, recordedAt: ctx.now, metadata: e.metadata ?? {},
-      }));
-      return { stream, version: result.nextExpectedRevision, position: result.position, events, stateBefore: state, replayed: false };
+      return await write(store, decider, ctx, revision, state);
     } catch (error) {
       if (!(error instanceof WrongExpectedRevisionError)) throw error;
       // With an expectedVersion, decide again only to let a reminder that slipped in pass (the check above).
