@@ -45,7 +45,24 @@ export class BenchServer {
   integrityMs: number | null = null;
   /** From spawn to the store being still (the reminder scheduler's first pass done). */
   settledMs = 0;
-  private constructor(readonly child: ChildProcess, readonly url: string) {}
+  /** The server's RSS sampled every 250 ms, and what the bench was doing: where its peak came from. */
+  private phase = 'starting';
+  readonly rss: { phase: string; maxBytes: number }[] = [];
+  private sampler: NodeJS.Timeout | undefined;
+  private constructor(readonly child: ChildProcess, readonly url: string) {
+    this.sampler = setInterval(() => {
+      const now = memory(child.pid!).rssBytes ?? 0;
+      let last = this.rss[this.rss.length - 1];
+      if (!last || last.phase !== this.phase) this.rss.push((last = { phase: this.phase, maxBytes: 0 }));
+      last.maxBytes = Math.max(last.maxBytes, now);
+    }, 250);
+    this.sampler.unref();
+  }
+
+  /** Names what the bench does from now on, for the RSS samples. */
+  mark(phase: string): void {
+    this.phase = phase;
+  }
 
   /** Starts `tiendo serve` on `dataDir` and waits for /health to answer 200 (read model caught up). */
   static async start(dataDir: string, opts: { profileDir?: string } = {}): Promise<BenchServer> {
@@ -76,11 +93,13 @@ export class BenchServer {
         const res = await fetch(`${server.url}/health`);
         if (res.status === 200) {
           server.startMs ||= performance.now() - t0;
+          if (server.integrityMs === null) server.mark('checking the hash chain');
           // The server's first full check of the hash chain runs in the background: measure after it.
           const health = (await res.json()) as { integrity?: { status?: string }; position?: string | null };
           const integrity = health.integrity?.status;
           if (integrity !== 'pending') {
             if (integrity && server.integrityMs === null) server.integrityMs = performance.now() - t0;
+            server.mark('waiting for the reminder pass');
             // The reminder scheduler's first pass appends its notices (thousands on a history that just
             // ended): measure once the store has been still for three seconds.
             if (health.position === lastPosition) {
@@ -107,6 +126,7 @@ export class BenchServer {
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.sampler);
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     const exited = new Promise((r) => this.child.once('exit', r));
     this.child.kill('SIGTERM');

@@ -231,6 +231,7 @@ try {
       unit { id name } asOf totalTasks byStatus { status count } onTimeRate openObstacles openFindings
       overdue { id deadline } indicators { code target actual } } }`;
     // unitProgress(asOf) first, on a quiet server: the first call replays, later ones are cached.
+    server.mark('unitProgress(asOf)');
     const asOfFirst = await gql(url, token, { query: progressQuery, variables: { u: gen.sample.province, at: mid } });
     const asOfCached = await gql(url, token, { query: progressQuery, variables: { u: gen.sample.province, at: mid } });
     const asOfOther = await gql(url, token, { query: progressQuery, variables: { u: gen.sample.province, at: quarter } });
@@ -253,6 +254,7 @@ try {
       variables: { input: { taskId: t.id, percent: 50 + (m++ % 50), note: 'Cập nhật tiến độ qua API: đã hoàn thành rà soát trong tuần' } },
     }));
     const run = async (label: string, bodies: Gql[]): Promise<LoadFigure> => {
+      server.mark(label);
       const f = await load(url, token, bodies, opts);
       log(`  ${label.padEnd(20)} ${String(f.perSecond).padStart(7)} req/s  p50 ${f.p50Ms} ms  p99 ${f.p99Ms} ms${f.non2xx || f.errors ? `  non-2xx ${f.non2xx}, errors ${f.errors}` : ''}`);
       return f;
@@ -267,6 +269,7 @@ try {
     const trivial3 = await run('{ __typename }', trivialBody);
     // Service time, without 64 requests queued ahead: one connection.
     const single = { connections: 1, seconds: Math.min(DURATION, 3) };
+    server.mark('one connection');
     const taskAlone = await load(url, token, taskBodies, single);
     const unitProgressAlone = await load(url, token, progressBodies, single);
     log(`  one connection: task p50 ${taskAlone.p50Ms} ms, p99 ${taskAlone.p99Ms} ms; unitProgress p50 ${unitProgressAlone.p50Ms} ms, p99 ${unitProgressAlone.p99Ms} ms`);
@@ -281,7 +284,7 @@ try {
       trivial, task, unitProgress, dashboard, mutation, oneConnection: { task: taskAlone, unitProgress: unitProgressAlone },
       unitProgressAfterWriteMs: Math.round(cold.ms * 10) / 10, unitProgressWithOverdueMs: Math.round(coldFull.ms * 10) / 10,
       asOf: { at: mid, firstMs: Math.round(asOfFirst.ms), cachedMs: Math.round(asOfCached.ms), other: { at: quarter, ms: Math.round(asOfOther.ms) } },
-      memory: server.memory(),
+      memory: { ...server.memory(), byPhase: server.rss.map((r) => ({ phase: r.phase, maxMiB: mib(r.maxBytes) })) },
     };
   } finally {
     await server.stop();
@@ -401,7 +404,8 @@ try {
       `failed appends ${p.single?.failed ?? '—'} / ${p.concurrent?.failed ?? '—'}; read back ${p.readBack?.all.perSecond ?? '—'}/s${p.error ? `; ${p.error.split('\n')[0]!.slice(0, 90)}` : ''}`,
     ]),
     ['tiendo store, 1 / 64 appenders', `${tiendoStore.single.figure.perSecond} / ${tiendoStore.concurrent.figure.perSecond} events/s`, `read back ${tiendoStore.readBack.all.perSecond}/s`],
-    ['peak RSS: server / generator / rebuild', `${mib(http.memory.peakRssBytes)} / ${mib(gen.memory.peakRssBytes)} / ${mib(rebuild.memory.peakRssBytes)} MiB`, ''],
+    ['peak RSS: server / generator / rebuild', `${mib(http.memory.peakRssBytes)} / ${mib(gen.memory.peakRssBytes)} / ${mib(rebuild.memory.peakRssBytes)} MiB`,
+      `server, highest RSS sampled while: ${http.memory.byPhase.map((p) => `${p.phase} ${p.maxMiB}`).join(', ')}`],
   ];
   const w0 = Math.max(...rows.map((r) => r[0].length));
   console.log(`\ntiendo bench — ${gen.run.events} events, ${date}, ${host.cores} × ${host.cpu}, Node ${host.node}\n`);

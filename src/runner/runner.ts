@@ -241,9 +241,10 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
   private snapshotIfDue(): void {
     if (this.seq - (this.lastSnapshot?.seq ?? 0) < this.snapshotEvery || !this.views.position || !this.views.lastOccurredAt) return;
     this.flush();
-    // A line of JSON [kind, id, row] per row, put together by SQLite as bytes: no row passes through JavaScript.
+    // A line of JSON [kind, id, row] per row, each but the last ending in a comma, put together by
+    // SQLite as bytes: no row passes through JavaScript.
     const { rows } = this.db.prepare<[], { rows: Buffer | null }>(
-      "SELECT CAST(group_concat('[' || json_quote(kind) || ',' || json_quote(id) || ',' || json || ']', char(10)) AS BLOB) AS rows FROM rows").get()!;
+      "SELECT CAST(group_concat('[' || json_quote(kind) || ',' || json_quote(id) || ',' || json || ']', ',' || char(10)) AS BLOB) AS rows FROM rows").get()!;
     const blob = deflateRawSync(rows ?? Buffer.alloc(0), { level: 1 });
     this.db.prepare('INSERT OR REPLACE INTO snapshots (seq, position, last_occurred_at, rows) VALUES (?, ?, ?, ?)')
       .run(this.seq, this.views.position, this.views.lastOccurredAt, blob);
@@ -253,15 +254,19 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
   /** The read model a snapshot holds, loaded as start() loads the rows. */
   private restore(snapshot: { position: string; last_occurred_at: string; rows: Buffer }): Views {
     const views = new Views(false);
-    // Line by line (JSON text has no raw newline): never the whole read model as one string.
+    // A megabyte of lines at a time (JSON text has no raw newline): never the whole read model as one string.
     const text = inflateRawSync(snapshot.rows);
     const later: Row[] = [];
     for (let start = 0; start < text.length;) {
-      const end = text.indexOf(10, start);
-      const [kind, id, value] = JSON.parse(text.toString('utf8', start, end < 0 ? text.length : end)) as [Row['kind'], string, unknown];
-      if (kind === 'unit') views.load({ kind, id, value } as Row);
-      else later.push({ kind, id, value } as Row);
-      start = end < 0 ? text.length : end + 1;
+      const newline = text.indexOf(10, Math.min(start + 1_000_000, text.length));
+      const end = newline < 0 ? text.length : newline;
+      const chunk = text.toString('utf8', start, end);
+      const rows = JSON.parse(`[${chunk.endsWith(',') ? chunk.slice(0, -1) : chunk}]`) as [Row['kind'], string, unknown][];
+      for (const [kind, id, value] of rows) {
+        if (kind === 'unit') views.load({ kind, id, value } as Row);
+        else later.push({ kind, id, value } as Row);
+      }
+      start = end + 1;
     }
     for (const row of later) views.load(row);
     views.position = snapshot.position;
