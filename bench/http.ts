@@ -156,14 +156,14 @@ export async function gql<T = unknown>(url: string, token: string, body: Gql): P
  * `connections` keep-alive connections sending `bodies` round robin for `seconds`. The first body
  * is sent once beforehand and checked (an error answer would measure the error path).
  */
-export async function load(url: string, token: string, bodies: Gql[], opts: { connections: number; seconds: number }): Promise<LoadFigure> {
+export async function load(url: string, token: string, bodies: Gql[], opts: { connections: number; seconds: number; amount?: number }): Promise<LoadFigure> {
   await gql(url, token, bodies[0]!);
   const payloads = bodies.map((b) => JSON.stringify(b));
   let i = 0;
   const result = await autocannon({
     url: `${url}/graphql`,
     connections: opts.connections,
-    duration: opts.seconds,
+    ...(opts.amount ? { amount: opts.amount } : { duration: opts.seconds }),
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
     requests: [{
@@ -172,7 +172,7 @@ export async function load(url: string, token: string, bodies: Gql[], opts: { co
     }],
   });
   return {
-    connections: opts.connections, seconds: opts.seconds, requests: result.requests.total,
+    connections: opts.connections, seconds: opts.amount ? result.duration : opts.seconds, requests: result.requests.total,
     perSecond: Math.round(result.requests.total / result.duration),
     p50Ms: result.latency.p50, p99Ms: result.latency.p99, non2xx: result.non2xx, errors: result.errors + result.timeouts,
   };

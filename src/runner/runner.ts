@@ -4,13 +4,15 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { Logger } from 'pino';
-import type { HistoryEntry } from '../../projections/history.js';
+import { type HistoryEntry, historyEntry } from '../../projections/history.js';
+import { type TaskView, evolveTaskView } from '../../projections/task-view.js';
 import type { EventStore, RecordedEvent, Subscription } from '../eventstore/port.js';
 import { type DomainEnvelope, decode } from '../events.js';
+import { taskStream } from '../tasks/events.js';
 import { type Applied, type Row, Views } from './views.js';
 
 /** Bump when a projection changes shape or meaning: the read model is then rebuilt at start. */
-export const PROJECTION_VERSION = '5';
+export const PROJECTION_VERSION = '6';
 const FLUSH_EVERY = 1000;
 /**
  * Once caught up, the read model is written at most this often (and every FLUSH_EVERY events):
@@ -33,22 +35,26 @@ const REBUILD_FLUSH = 25_000;
  * first event: at a million events a full replay took tens of seconds (bench/README.md).
  */
 export const SNAPSHOT_EVERY = 10_000;
+/**
+ * Before PROJECTION_VERSION 6 a history row was written per task event (half of a rebuild's writes);
+ * a task's history is now its stream, folded on request. Dropped when the read model is rebuilt.
+ */
+const LEGACY_TABLES = ['history'];
 /** Events are also counted in blocks of this many, each with the earliest instant its events occurred at (see asOf). */
 const BLOCK = 1000;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS rows (kind TEXT NOT NULL, id TEXT NOT NULL, json TEXT NOT NULL, PRIMARY KEY (kind, id));
-CREATE TABLE IF NOT EXISTS history (
+CREATE TABLE IF NOT EXISTS commitments (
   seq INTEGER PRIMARY KEY,
   task_id TEXT NOT NULL,
   revision INTEGER NOT NULL,
   at TEXT NOT NULL,
-  commitment INTEGER NOT NULL,
   json TEXT NOT NULL
 );
-CREATE UNIQUE INDEX IF NOT EXISTS history_task ON history (task_id, revision);
-CREATE INDEX IF NOT EXISTS history_commitment ON history (commitment, at);
+CREATE UNIQUE INDEX IF NOT EXISTS commitments_task ON commitments (task_id, revision);
+CREATE INDEX IF NOT EXISTS commitments_at ON commitments (at);
 CREATE TABLE IF NOT EXISTS snapshots (
   seq INTEGER PRIMARY KEY,
   position TEXT NOT NULL,
@@ -78,7 +84,8 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
   private sub: Subscription | undefined;
   private loop: Promise<void> | undefined;
   private dirty = new Map<string, Row>();
-  private newHistory: HistoryEntry[] = [];
+  /** History entries of commitment events not yet written (commitmentChanges reads them from SQLite). */
+  private newCommitments: HistoryEntry[] = [];
   private pending = 0;
   private waiters: { position: string; resolve: () => void }[] = [];
   private asOfCache: { at: string; views: Views }[] = [];
@@ -186,7 +193,7 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
     }
     const applied = this.views.apply(event);
     if (applied.row) this.dirty.set(`${applied.row.kind}:${applied.row.id}`, applied.row);
-    if (applied.history) this.newHistory.push(applied.history);
+    if (applied.history) this.newCommitments.push(applied.history);
     if (applied.notification) this.dirty.set(`notification:${applied.notification.id}`, applied.notification);
     this.pending++;
     return { ...applied, event };
@@ -194,12 +201,12 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
 
   private readonly persist = () => {
     const putRow = this.db.prepare('INSERT OR REPLACE INTO rows (kind, id, json) VALUES (?, ?, ?)');
-    const putHistory = this.db.prepare('INSERT OR REPLACE INTO history (task_id, revision, at, commitment, json) VALUES (?, ?, ?, ?, ?)');
+    const putCommitment = this.db.prepare('INSERT OR REPLACE INTO commitments (task_id, revision, at, json) VALUES (?, ?, ?, ?)');
     const putMeta = this.db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)');
     const putBlock = this.db.prepare('INSERT OR REPLACE INTO blocks (last_seq, after_position, last_position, min_occurred_at) VALUES (?, ?, ?, ?)');
     return this.db.transaction(() => {
       for (const r of this.dirty.values()) putRow.run(r.kind, r.id, JSON.stringify(r.value));
-      for (const h of this.newHistory) putHistory.run(h.taskId, h.revision, h.at, h.commitment ? 1 : 0, JSON.stringify(h));
+      for (const h of this.newCommitments) putCommitment.run(h.taskId, h.revision, h.at, JSON.stringify(h));
       for (const b of this.newBlocks) putBlock.run(b.lastSeq, b.afterPosition, b.lastPosition, b.minOccurredAt);
       putMeta.run('seq', String(this.seq));
       if (this.block.afterPosition) putMeta.run('blockAfter', this.block.afterPosition);
@@ -228,7 +235,7 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
     (this.persistTx ??= this.persist())();
     this.checkpoint = this.views.position;
     this.dirty.clear();
-    this.newHistory = [];
+    this.newCommitments = [];
     this.newBlocks = [];
     this.pending = 0;
   }
@@ -275,7 +282,8 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
   }
 
   private wipe(): void {
-    this.db.exec('DELETE FROM rows; DELETE FROM history; DELETE FROM meta; DELETE FROM snapshots; DELETE FROM blocks;');
+    for (const table of LEGACY_TABLES) this.db.exec(`DROP TABLE IF EXISTS ${table}`);
+    this.db.exec('DELETE FROM rows; DELETE FROM commitments; DELETE FROM meta; DELETE FROM snapshots; DELETE FROM blocks;');
     this.seq = 0;
     this.lastSnapshot = null;
     this.block = { afterPosition: null, minOccurredAt: '9999' };
@@ -358,32 +366,40 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
     if (this.asOfCache.length) this.asOfCache = this.asOfCache.filter((c) => occurredAt > c.at);
   }
 
-  /** History is read from SQLite: write what is pending first, so a reader sees every event the views hold. */
-  private flushHistory(): void {
-    if (this.newHistory.length > 0 && this.db.open) this.flush();
-  }
-
-  history(taskId: string, opts: { until?: string; first: number; after?: number }): HistoryPage {
-    this.flushHistory();
+  /**
+   * A task's history: its stream folded by the same projection as the views, an entry per event
+   * with the fields it changed; entries up to `until` (occurredAt) and `upToRevision` (the version
+   * the caller shows, so history and task agree), paged by revision.
+   */
+  async history(taskId: string, opts: { until?: string; upToRevision?: number; first: number; after?: number }): Promise<HistoryPage> {
     const until = opts.until ?? '9999';
-    const after = opts.after ?? -1;
-    const rows = this.db.prepare<[string, string, number, number], { json: string; revision: number }>(
-      'SELECT json, revision FROM history WHERE task_id = ? AND at <= ? AND revision > ? ORDER BY revision LIMIT ?',
-    ).all(taskId, until, after, opts.first + 1);
-    const total = this.db.prepare<[string, string], { n: number }>('SELECT COUNT(*) AS n FROM history WHERE task_id = ? AND at <= ?')
-      .get(taskId, until)!.n;
-    const page = rows.slice(0, opts.first);
-    return {
-      entries: page.map((r) => JSON.parse(r.json)), cursors: page.map((r) => String(r.revision)),
-      hasNextPage: rows.length > opts.first, totalCount: total,
-    };
+    const upTo = opts.upToRevision ?? Number.MAX_SAFE_INTEGER;
+    const entries: HistoryEntry[] = [];
+    let task: TaskView | null = null;
+    for (const r of await this.store.readStream(taskStream(taskId))) {
+      if (r.revision > upTo) break;
+      let e: DomainEnvelope;
+      try {
+        e = this.decodeEvent(r);
+      } catch {
+        continue; // counted and logged by the live runner; the views skip it the same way
+      }
+      const after = evolveTaskView(task, e);
+      if (!after) continue;
+      if (e.meta.occurredAt <= until) entries.push(historyEntry(task, after, e));
+      task = after;
+    }
+    const rest = entries.filter((h) => h.revision > (opts.after ?? -1));
+    const page = rest.slice(0, opts.first);
+    return { entries: page, cursors: page.map((h) => String(h.revision)), hasNextPage: rest.length > opts.first, totalCount: entries.length };
   }
 
   /** Commitment changes in a window, oldest first, for the caller to filter by unit and visibility. */
   commitmentChanges(from: string, to: string): { seq: number; entry: HistoryEntry }[] {
-    this.flushHistory();
+    // Read from SQLite: write what is pending first, so a reader sees every event the views hold.
+    if (this.newCommitments.length > 0 && this.db.open) this.flush();
     return this.db.prepare<[string, string], { json: string; seq: number }>(
-      'SELECT json, seq FROM history WHERE commitment = 1 AND at >= ? AND at <= ? ORDER BY at, seq',
+      'SELECT json, seq FROM commitments WHERE at >= ? AND at <= ? ORDER BY at, seq',
     ).all(from, to).map((r) => ({ seq: r.seq, entry: JSON.parse(r.json) }));
   }
 
@@ -394,7 +410,7 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
     this.views = new Views();
     this.checkpoint = null;
     this.dirty.clear();
-    this.newHistory = [];
+    this.newCommitments = [];
     let done = 0;
     for (let from: string = 'start'; ;) {
       const page = await this.store.readAll({ fromPosition: from, maxCount: REPLAY_PAGE });

@@ -1,5 +1,6 @@
 import { evolveTaskView, type TaskView } from '../../projections/task-view.js';
 import { type HistoryEntry, historyEntry } from '../../projections/history.js';
+import { commitmentEventTypes } from '../tasks/events.js';
 import type { DomainEnvelope } from '../events.js';
 import type { InspectionEvent } from '../inspections/events.js';
 import { evolveInspection } from '../inspections/evolve.js';
@@ -33,6 +34,7 @@ export type InspectionView = Inspection & { version: number };
 export interface Applied {
   row?: Row;
   task?: { before: TaskView | null; after: TaskView };
+  /** Only for commitment events (commitmentEventTypes). */
   history?: HistoryEntry;
   /** A reminder's notification, besides the row of the stream it was recorded on (issue 10). */
   notification?: Row;
@@ -45,8 +47,9 @@ export interface Applied {
  */
 export class Views implements UnitDirectory {
   /**
-   * `withHistory` false: a replay that only answers "as of" queries (asOf): the history entry of
-   * each task event (a diff of the task, which the runner keeps in SQLite) is not computed.
+   * `withHistory`: the history entry of each commitment event (a diff of the task, which the runner
+   * keeps for commitmentChanges and subscriptions) is computed; false for a replay that only answers
+   * "as of" queries. A task's full history is its stream, folded on request (ProjectionRunner.history).
    */
   constructor(private readonly withHistory = true) {}
 
@@ -133,7 +136,8 @@ export class Views implements UnitDirectory {
       const after = evolveTaskView(before, e);
       if (!after) return {};
       this.load({ kind: 'task', id: taskId, value: after });
-      return { row: { kind: 'task', id: taskId, value: after }, task: { before, after }, ...(this.withHistory ? { history: historyEntry(before, after, e) } : {}) };
+      const history = this.withHistory && commitmentEventTypes.has(e.type) ? { history: historyEntry(before, after, e) } : {};
+      return { row: { kind: 'task', id: taskId, value: after }, task: { before, after }, ...history };
     }
     return {};
   }

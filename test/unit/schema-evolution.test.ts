@@ -95,7 +95,7 @@ describe('events stored at an older schemaVersion are read through upcasters', (
     expect(task.indicators).toMatchObject([{ code: 'POP_DATA_CLEANED', target: 1000, actual: 300 }]);
     expect(task.version).toBe(2);
     expect(runner.unreadable).toBe(0);
-    expect(runner.history('T1', { first: 10 }).entries.map((h) => h.kind)).toEqual(['TaskAssigned', 'ProgressReported', 'ProgressReported']);
+    expect((await runner.history('T1', { first: 10 })).entries.map((h) => h.kind)).toEqual(['TaskAssigned', 'ProgressReported', 'ProgressReported']);
     await runner.stop();
     await store.dispose();
   });

@@ -76,10 +76,12 @@ export const taskResolvers = {
     parent: (t: TaskNode, _: unknown, ctx: Ctx) => visibleTask(ctx, t.__src, t.parentId),
     children: (t: TaskNode, _: unknown, ctx: Ctx) => t.childIds.map((id) => visibleTask(ctx, t.__src, id)).filter(Boolean),
     completedOn: (t: TaskNode) => t.completion?.completedOn ?? null,
-    history: (t: TaskNode, args: { first?: number | null; after?: string | null }, ctx: Ctx) => {
+    history: async (t: TaskNode, args: { first?: number | null; after?: string | null }, ctx: Ctx) => {
       const first = pageSize(args.first);
       const after = decodeCursor(args.after);
-      const page = ctx.tiendo.runner.history(t.id, { first, ...(t.__src.until ? { until: t.__src.until } : {}), ...(after ? { after: Number(after) } : {}) });
+      const page = await ctx.tiendo.runner.history(t.id, {
+        first, upToRevision: t.version, ...(t.__src.until ? { until: t.__src.until } : {}), ...(after ? { after: Number(after) } : {}),
+      });
       const edges = page.entries.map((entry) => ({
         node: { ...entry, actor: actorNode(entry.actor, t.__src) },
         cursor: encodeCursor(String(entry.revision)),
