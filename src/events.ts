@@ -92,14 +92,24 @@ export function decodeWith(registry: EventRegistry, recorded: RecordedEvent): Do
 
 export type MetadataBase = Omit<EventMetadata, 'schemaVersion' | 'reason' | 'basis'>;
 
-/** The stored form of a decided event; its data is checked against the schema before writing. */
-export function encode(event: Decided, base: MetadataBase, id: string = randomUUID(), registry: EventRegistry = eventRegistry): NewEvent {
+/** An encoded event: data and metadata as their schemas output them, which is what decode reads back. */
+export interface EncodedEvent extends NewEvent {
+  type: DomainEvent['type'];
+  data: DomainEvent['data'];
+  metadata: EventMetadata;
+}
+
+/**
+ * The stored form of a decided event; its data and metadata are checked against their schemas
+ * before writing, so an event this process wrote needs no decode to be read (run-command.ts).
+ */
+export function encode(event: Decided, base: MetadataBase, id: string = randomUUID(), registry: EventRegistry = eventRegistry): EncodedEvent {
   const schema = registry.schemas[event.type];
   if (!schema) throw new Error(`no schema for event type ${event.type}`);
-  const data = schema.parse(event.data);
-  const metadata: EventMetadata = {
+  const data = schema.parse(event.data) as DomainEvent['data'];
+  const metadata = EventMetadata.parse({
     ...base, schemaVersion: schemaVersionOf(event.type, registry), basis: event.basis ?? [],
     ...(event.reason !== undefined ? { reason: event.reason } : {}),
-  };
-  return { id, type: event.type, data, metadata };
+  });
+  return { id, type: event.type as DomainEvent['type'], data, metadata };
 }

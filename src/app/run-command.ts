@@ -88,8 +88,9 @@ async function write<S, E extends DomainEvent>(
   };
   const newEvents = decided.map((e, i) => encode(e as Decided, base, ids[i]));
   const result = await store.append(stream, newEvents, revision < 0 ? 'no_stream' : revision);
-  const events = newEvents.map((e, i) => decode({
-    ...e, stream, revision: revision + 1 + i, position: result.position, recordedAt: ctx.now, metadata: e.metadata ?? {},
+  // What decode would read back: encode has validated data and metadata, so they are not parsed again.
+  const events: DomainEnvelope[] = newEvents.map((e, i) => ({
+    id: e.id, stream, revision: revision + 1 + i, position: result.position, recordedAt: ctx.now, type: e.type, data: e.data, meta: e.metadata,
   }));
   remember(store, decider, revision, state, events);
   return { stream, version: result.nextExpectedRevision, position: result.position, events, stateBefore: state, replayed: false };

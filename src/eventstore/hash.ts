@@ -18,36 +18,77 @@ export const GENESIS_HASH = '0'.repeat(64);
 
 /** Canonical JSON: sorted keys, no whitespace; undefined members are left out as JSON.stringify does. */
 export function canonicalJson(value: unknown): string {
+  return write(value, null);
+}
+
+/**
+ * canonicalJson of a value JSON holds without loss, else a TypeError: no functions, symbols,
+ * bigints, non-finite numbers, cycles, non-plain objects or undefined array items (validate.ts's
+ * rules, checked in the same walk that writes the text: the store's append walks its data once).
+ */
+export function strictCanonicalJson(value: unknown): string {
+  return write(value, []);
+}
+
+/** `"key":` for the keys met so far (mostly schema field names), bounded. */
+const keyTexts = new Map<string, string>();
+
+/** `ancestors`: the objects being written, in strict mode (a cycle is refused); null is lenient. */
+function write(value: unknown, ancestors: object[] | null): string {
   if (value === null) return 'null';
   switch (typeof value) {
     case 'string':
       return JSON.stringify(value);
     case 'number':
-      return Number.isFinite(value) ? JSON.stringify(value) : 'null';
+      if (Number.isFinite(value)) return JSON.stringify(value);
+      if (ancestors) throw new TypeError('not JSON: a non-finite number');
+      return 'null';
     case 'boolean':
       return value ? 'true' : 'false';
     case 'object': {
+      if (ancestors) {
+        if (ancestors.includes(value)) throw new TypeError('not JSON: circular');
+        if (!Array.isArray(value)) {
+          const proto = Object.getPrototypeOf(value);
+          if (proto !== Object.prototype && proto !== null) throw new TypeError('not JSON: not a plain object');
+        }
+        ancestors.push(value);
+      }
+      let out: string;
       if (Array.isArray(value)) {
-        let out = '[';
+        out = '[';
         for (let i = 0; i < value.length; i++) {
           const v: unknown = value[i];
           if (i > 0) out += ',';
-          out += v === undefined || typeof v === 'function' || typeof v === 'symbol' ? 'null' : canonicalJson(v);
+          out += !ancestors && (v === undefined || typeof v === 'function' || typeof v === 'symbol') ? 'null' : write(v, ancestors);
         }
-        return `${out}]`;
+        out += ']';
+      } else {
+        const obj = value as Record<string, unknown>;
+        const keys = Object.keys(obj);
+        // Schema output is often in order already: sort only when it is not.
+        for (let i = 1; i < keys.length; i++) {
+          if (keys[i - 1]! > keys[i]!) {
+            keys.sort();
+            break;
+          }
+        }
+        out = '{';
+        for (const k of keys) {
+          const v = obj[k];
+          if (v === undefined || (!ancestors && (typeof v === 'function' || typeof v === 'symbol'))) continue;
+          if (out.length > 1) out += ',';
+          let key = keyTexts.get(k);
+          if (key === undefined) {
+            key = `${JSON.stringify(k)}:`;
+            if (keyTexts.size < 10_000) keyTexts.set(k, key);
+          }
+          out += key + write(v, ancestors);
+        }
+        out += '}';
       }
-      const obj = value as Record<string, unknown>;
-      const keys = Object.keys(obj).sort();
-      let out = '{';
-      let first = true;
-      for (const k of keys) {
-        const v = obj[k];
-        if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
-        if (!first) out += ',';
-        first = false;
-        out += `${JSON.stringify(k)}:${canonicalJson(v)}`;
-      }
-      return `${out}}`;
+      ancestors?.pop();
+      return out;
     }
     default:
       throw new TypeError(`not JSON: ${typeof value}`);

@@ -2,12 +2,12 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { InvalidEventError, WrongExpectedRevisionError } from './errors.js';
-import { GENESIS_HASH, canonicalJson, eventHash } from './hash.js';
+import { GENESIS_HASH, canonicalJson, eventHash, strictCanonicalJson } from './hash.js';
 import type {
   AppendResult, EventStore, ExpectedRevision, NewEvent, ReadAllOptions, ReadStreamOptions,
   RecordedEvent, SubscribeOptions, Subscription, SubscriptionItem,
 } from './port.js';
-import { validateAppend } from './validate.js';
+import { assertEventJson, validateAppendShape } from './validate.js';
 
 interface EventRow {
   position: number; id: string; stream: string; revision: number; type: string;
@@ -50,6 +50,16 @@ function toRecorded(r: EventRow): RecordedEvent {
   };
 }
 
+/** An event's stored text; what JSON cannot hold is refused (validate.ts names where) in the same walk. */
+function serialize(e: NewEvent, i: number): SerializedEvent {
+  try {
+    return { id: e.id, type: e.type, data: strictCanonicalJson(e.data), metadata: strictCanonicalJson(e.metadata ?? {}) };
+  } catch (error) {
+    assertEventJson(e, i);
+    throw new InvalidEventError(`event ${i}: ${(error as Error).message}`);
+  }
+}
+
 function parsePosition(p: string): number {
   const n = Number(p);
   if (!Number.isSafeInteger(n) || n < 0) throw new InvalidEventError(`not a position of this store: ${p}`);
@@ -89,10 +99,17 @@ export class SqliteEventStore implements EventStore {
       lastHash: this.db.prepare<[], { hash: string | null }>('SELECT hash FROM events ORDER BY position DESC LIMIT 1'),
       streamFwd: this.db.prepare<[string, number, number], EventRow>(
         `SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision ASC LIMIT ?`),
+      // Without a LIMIT parameter: a bound LIMIT makes each run several times slower (measured: ~60 µs
+      // against ~6 µs for the empty read of a stream's new events that every command makes).
+      streamFwdAll: this.db.prepare<[string, number], EventRow>(
+        `SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision ASC`),
       streamBwd: this.db.prepare<[string, number, number], EventRow>(
         `SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`),
       allFwd: this.db.prepare<[number, number], EventRow>(
         `SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position ASC LIMIT ?`),
+      /** A subscription's page: the LIMIT written in, for the reason above. */
+      allFwdPage: this.db.prepare<[number], EventRow>(
+        `SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position ASC LIMIT ${PAGE}`),
       allBwd: this.db.prepare<[number, number], EventRow>(
         `SELECT ${COLUMNS} FROM events WHERE position < ? ORDER BY position DESC LIMIT ?`),
       lastRecordedAt: this.db.prepare<[], { recorded_at: string }>(
@@ -135,17 +152,16 @@ export class SqliteEventStore implements EventStore {
   }
 
   append(stream: string, events: NewEvent[], expectedRevision: ExpectedRevision = 'any'): Promise<AppendResult> {
+    let copy: SerializedEvent[];
     try {
       if (this.disposed) throw new Error('event store is closed');
-      validateAppend(stream, events, expectedRevision);
+      validateAppendShape(stream, events, expectedRevision);
+      // Snapshot the caller's objects now: a mutation before the flush must not change what is stored.
+      // Written as canonical JSON (the same values as JSON.stringify, keys sorted): the text the hash covers.
+      copy = events.map(serialize);
     } catch (e) {
       return Promise.reject(e);
     }
-    // Snapshot the caller's objects now: a mutation before the flush must not change what is stored.
-    // Written as canonical JSON (the same values as JSON.stringify, keys sorted): the text the hash covers.
-    const copy: SerializedEvent[] = events.map((e) => ({
-      id: e.id, type: e.type, data: canonicalJson(e.data), metadata: canonicalJson(e.metadata ?? {}),
-    }));
     return new Promise((resolve, reject) => {
       this.queue.push({ stream, events: copy, expected: expectedRevision, resolve, reject });
       if (!this.flushScheduled) {
@@ -172,8 +188,11 @@ export class SqliteEventStore implements EventStore {
       for (const p of batch) {
         const before = chain.prev;
         try {
-          outcomes.push({ ok: true, value: one(p) });
+          // One event needs no savepoint: nothing is written before its one insert, which is atomic.
+          outcomes.push({ ok: true, value: p.events.length === 1 ? this.appendOne(p, recordedAt, chain) : one(p) });
         } catch (error) {
+          // An error that ended the transaction (I/O, disk full) fails the whole batch, written nothing.
+          if (!this.db.inTransaction) throw error;
           chain.prev = before; // its savepoint rolled back: the next append links to the last one kept
           outcomes.push({ ok: false, error });
         }
@@ -196,17 +215,11 @@ export class SqliteEventStore implements EventStore {
     for (const w of waiters) w();
   }
 
+  /**
+   * The ids are looked up only when the append cannot be written as it is (a conflict, or an id
+   * the table holds already): a retry is answered then, and the common append pays no lookup.
+   */
   private appendOne(p: PendingAppend, recordedAt: string, chain: { prev: string }): AppendResult {
-    const events = p.events;
-    const existing = events.map((e) => this.stmt.byId.get(e.id));
-    if (existing.some((x) => x !== undefined)) {
-      // A retry: every id must already be in this stream, and then nothing is written.
-      if (existing.every((x) => x !== undefined && x.stream === p.stream)) {
-        const last = existing.reduce((a, b) => (a!.position > b!.position ? a : b))!;
-        return { nextExpectedRevision: last.revision, position: String(last.position) };
-      }
-      throw new InvalidEventError(`stream ${p.stream}: some event ids were already used (partial retry or id reuse)`);
-    }
     const head = this.stmt.head.get(p.stream)?.revision ?? -1;
     const expected = p.expected;
     const ok =
@@ -214,25 +227,50 @@ export class SqliteEventStore implements EventStore {
       (expected === 'no_stream' && head === -1) ||
       (expected === 'stream_exists' && head >= 0) ||
       (typeof expected === 'number' && expected === head);
-    if (!ok) throw new WrongExpectedRevisionError(p.stream, String(expected), head);
+    if (!ok) {
+      const retry = this.retried(p);
+      if (retry) return retry;
+      throw new WrongExpectedRevisionError(p.stream, String(expected), head);
+    }
     let revision = head;
     let position = 0;
-    for (const e of events) {
+    for (const [i, e] of p.events.entries()) {
       revision += 1;
       const hash = eventHash(chain.prev, {
         stream: p.stream, revision, type: e.type, id: e.id, recordedAt, dataCanonical: e.data, metadataCanonical: e.metadata,
       });
-      position = Number(this.stmt.insert.run(e.id, p.stream, revision, e.type, e.data, e.metadata, recordedAt, chain.prev, hash).lastInsertRowid);
+      try {
+        position = Number(this.stmt.insert.run(e.id, p.stream, revision, e.type, e.data, e.metadata, recordedAt, chain.prev, hash).lastInsertRowid);
+      } catch (error) {
+        if ((error as { code?: string }).code !== 'SQLITE_CONSTRAINT_UNIQUE') throw error;
+        // Events before this one were new: not a retry of the whole append (its savepoint rolls them back).
+        if (i > 0) throw new InvalidEventError(`stream ${p.stream}: some event ids were already used (partial retry or id reuse)`);
+        const retry = this.retried(p);
+        if (retry) return retry;
+        throw error;
+      }
       chain.prev = hash;
     }
     return { nextExpectedRevision: revision, position: String(position) };
   }
 
+  /** A retry: every id already in this stream, and then nothing is written; null when no id is stored. */
+  private retried(p: PendingAppend): AppendResult | null {
+    const existing = p.events.map((e) => this.stmt.byId.get(e.id));
+    if (existing.every((x) => x === undefined)) return null;
+    if (existing.every((x) => x !== undefined && x.stream === p.stream)) {
+      const last = existing.reduce((a, b) => (a!.position > b!.position ? a : b))!;
+      return { nextExpectedRevision: last.revision, position: String(last.position) };
+    }
+    throw new InvalidEventError(`stream ${p.stream}: some event ids were already used (partial retry or id reuse)`);
+  }
+
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
     const { direction = 'forwards', maxCount = Number.MAX_SAFE_INTEGER } = options;
     const from = options.fromRevision ?? (direction === 'forwards' ? 'start' : 'end');
+    const fromRevision = from === 'start' ? 0 : from === 'end' ? Number.MAX_SAFE_INTEGER : from;
     const rows = direction === 'forwards'
-      ? this.stmt.streamFwd.all(stream, from === 'start' ? 0 : from === 'end' ? Number.MAX_SAFE_INTEGER : from, maxCount)
+      ? options.maxCount === undefined ? this.stmt.streamFwdAll.all(stream, fromRevision) : this.stmt.streamFwd.all(stream, fromRevision, maxCount)
       : this.stmt.streamBwd.all(stream, from === 'end' ? Number.MAX_SAFE_INTEGER : from === 'start' ? 0 : from, maxCount);
     return rows.map(toRecorded);
   }
@@ -270,7 +308,7 @@ export class SqliteEventStore implements EventStore {
       });
     async function* iterate(): AsyncGenerator<SubscriptionItem> {
       while (!stopped && !store.disposed) {
-        const rows = store.stmt.allFwd.all(checkpoint, PAGE);
+        const rows = store.stmt.allFwdPage.all(checkpoint);
         for (const r of rows) {
           if (stopped) return;
           checkpoint = r.position;

@@ -27,6 +27,21 @@ function assertJson(value: unknown, path: string, seen: Set<object>): void {
 
 /** Refuses a malformed append before anything is written. */
 export function validateAppend(stream: unknown, events: unknown, expected: unknown): asserts events is NewEvent[] {
+  validateAppendShape(stream, events, expected);
+  events.forEach(assertEventJson);
+}
+
+/** Refuses an event whose data or metadata JSON cannot hold without loss, naming where. */
+export function assertEventJson(e: NewEvent, i: number): void {
+  assertJson(e.data, `event ${i} data`, new Set());
+  if (e.metadata !== undefined) assertJson(e.metadata, `event ${i} metadata`, new Set());
+}
+
+/**
+ * validateAppend but for the JSON of data and metadata: for a store that checks that in the walk
+ * that serialises them (hash.ts strictCanonicalJson), and calls assertEventJson for the message.
+ */
+export function validateAppendShape(stream: unknown, events: unknown, expected: unknown): asserts events is NewEvent[] {
   if (!streamName.safeParse(stream).success) throw new InvalidEventError('stream name must be a non-empty string');
   // Stored as UTF-8 text: a lone surrogate would not read back as written (and the hash chain would not match).
   if (LONE_SURROGATE.test(stream as string)) throw new InvalidEventError('stream name must be well-formed Unicode');
@@ -41,8 +56,6 @@ export function validateAppend(stream: unknown, events: unknown, expected: unkno
     if (ids.has(ev.id as string)) throw new InvalidEventError(`event ${i} repeats id ${String(ev.id)}`);
     ids.add(ev.id as string);
     if (ev.data === undefined) throw new InvalidEventError(`event ${i} has no data`);
-    assertJson(ev.data, `event ${i} data`, new Set());
-    if (ev.metadata !== undefined) assertJson(ev.metadata, `event ${i} metadata`, new Set());
   });
   if (!isExpectedRevision(expected)) throw new InvalidEventError(`invalid expected revision ${String(expected)}`);
 }
