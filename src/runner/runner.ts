@@ -2,7 +2,8 @@ import Database from 'better-sqlite3';
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { deflateRaw, inflateRawSync } from 'node:zlib';
 import type { Logger } from 'pino';
 import { type HistoryEntry, historyEntry } from '../../projections/history.js';
 import { type TaskView, evolveTaskView } from '../../projections/task-view.js';
@@ -40,6 +41,7 @@ export const SNAPSHOT_EVERY = 10_000;
  * a task's history is now its stream, folded on request. Dropped when the read model is rebuilt.
  */
 const LEGACY_TABLES = ['history'];
+const deflateRawAsync = promisify(deflateRaw);
 /** Events are also counted in blocks of this many, each with the earliest instant its events occurred at (see asOf). */
 const BLOCK = 1000;
 
@@ -94,6 +96,8 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
   private seq = 0;
   /** The latest snapshot: its seq and how far in time it reaches. */
   private lastSnapshot: { seq: number; lastOccurredAt: string } | null = null;
+  /** The snapshot being compressed and written, if any: one at a time, awaited before closing. */
+  private snapshotWrite: Promise<void> = Promise.resolve();
   /** The block being counted: the position before its first event and the earliest instant so far. */
   private block: { afterPosition: string | null; minOccurredAt: string } = { afterPosition: null, minOccurredAt: '9999' };
   /** Blocks complete, not yet written. */
@@ -168,7 +172,7 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
         this.emit('applied', notice);
       }
       // After the waiters: they need not wait for the snapshot.
-      this.snapshotIfDue();
+      if (this.snapshotDue()) await this.snapshot();
     }
   }
 
@@ -240,22 +244,31 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
     this.pending = 0;
   }
 
+  private snapshotDue(): boolean {
+    return this.seq - (this.lastSnapshot?.seq ?? 0) >= this.snapshotEvery && !!this.views.position && !!this.views.lastOccurredAt;
+  }
+
   /**
    * Every `snapshotEvery` events: the rows as persisted (what a restart loads), compressed, with
    * the position and the reach in time of the read model they make. The same rows, the same Views:
    * live, rebuild and asOf share one implementation.
    */
-  private snapshotIfDue(): void {
-    if (this.seq - (this.lastSnapshot?.seq ?? 0) < this.snapshotEvery || !this.views.position || !this.views.lastOccurredAt) return;
+  private async snapshot(): Promise<void> {
     this.flush();
     // A line of JSON [kind, id, row] per row, each but the last ending in a comma, put together by
     // SQLite as bytes: no row passes through JavaScript.
     const { rows } = this.db.prepare<[], { rows: Buffer | null }>(
       "SELECT CAST(group_concat('[' || json_quote(kind) || ',' || json_quote(id) || ',' || json || ']', ',' || char(10)) AS BLOB) AS rows FROM rows").get()!;
-    const blob = deflateRawSync(rows ?? Buffer.alloc(0), { level: 1 });
-    this.db.prepare('INSERT OR REPLACE INTO snapshots (seq, position, last_occurred_at, rows) VALUES (?, ?, ?, ?)')
-      .run(this.seq, this.views.position, this.views.lastOccurredAt, blob);
-    this.lastSnapshot = { seq: this.seq, lastOccurredAt: this.views.lastOccurredAt };
+    const taken = { seq: this.seq, position: this.views.position!, lastOccurredAt: this.views.lastOccurredAt! };
+    this.lastSnapshot = taken;
+    // Compressed on libuv's thread pool while events go on being applied (it stalled the event loop
+    // for a few hundred milliseconds at a million events); one at a time, to bound the memory held.
+    await this.snapshotWrite;
+    this.snapshotWrite = deflateRawAsync(rows ?? Buffer.alloc(0), { level: 1 }).then((blob) => {
+      if (!this.db.open) return;
+      this.db.prepare('INSERT OR REPLACE INTO snapshots (seq, position, last_occurred_at, rows) VALUES (?, ?, ?, ?)')
+        .run(taken.seq, taken.position, taken.lastOccurredAt, blob);
+    }, (error: unknown) => this.log?.error({ err: error, seq: taken.seq }, 'snapshot of the read model not written; asOf replays from an earlier one'));
   }
 
   /** The read model a snapshot holds, loaded as start() loads the rows. */
@@ -417,7 +430,7 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
       if (page.length === 0) break;
       for (const r of page) {
         this.applyRecorded(r);
-        this.snapshotIfDue();
+        if (this.snapshotDue()) await this.snapshot();
       }
       done += page.length;
       from = page[page.length - 1]!.position;
@@ -425,6 +438,7 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
       onProgress?.(done);
     }
     this.flush();
+    await this.snapshotWrite;
     return done;
   }
 
@@ -435,6 +449,7 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
     await this.sub?.stop();
     await this.loop;
     this.sub = undefined;
+    await this.snapshotWrite;
     if (this.db.open) this.flush();
     if (close && this.db.open) this.db.close();
   }
