@@ -55,8 +55,6 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The media type the response will use, from the Accept header (GraphQL-over-HTTP). */
     responseType?: ResponseMediaType;
-    /** Why the Bearer token was refused, when it was (the request is answered 401 after the rate limit). */
-    authError?: TiendoError;
   }
 }
 
@@ -232,10 +230,9 @@ export function hardening(config: Config) {
   };
 }
 
-const isGraphql = (req: FastifyRequest) => {
-  const path = req.url.split('?', 1)[0];
-  return path === '/graphql' || path === '/graphql/';
-};
+/** /graphql or /graphql/, with or without a query string (a test, not a split: it runs in several hooks of every request). */
+const GRAPHQL_PATH = /^\/graphql\/?(?:\?|$)/;
+const isGraphql = (req: FastifyRequest) => GRAPHQL_PATH.test(req.url);
 
 const body = (message: string, code: ErrorCode, reason: string) => ({ errors: [{ message, extensions: { code, reason } }] });
 
@@ -258,6 +255,13 @@ export async function registerHardening(server: FastifyInstance, app: Pick<App, 
     server.log.warn('TIENDO_JWKS_URL is set: tokens are verified against it only, TIENDO_AUTH_SECRET is not accepted for verification');
   }
 
+  await server.register(rateLimit, { global: false });
+  const limiter = server.createRateLimit({
+    max: app.config.TIENDO_RATE_LIMIT,
+    timeWindow: LIMITS.rateWindowMs,
+    keyGenerator: (req) => (req.actor ? `sub:${req.actor.id}` : `ip:${req.ip}`),
+  });
+  // One hook for the four steps: a hook more is a promise and a turn of fastify's hook runner on every request.
   server.addHook('onRequest', async (req, reply) => {
     if (!isGraphql(req) || req.headers.upgrade) return;
     const type = negotiate(req.headers.accept);
@@ -267,21 +271,14 @@ export async function registerHardening(server: FastifyInstance, app: Pick<App, 
         ErrorCode.BAD_USER_INPUT, 'NOT_ACCEPTABLE'));
     }
     req.responseType = type;
+    let authError: TiendoError | undefined;
     try {
       req.actor = await verify(req.headers.authorization);
     } catch (error) {
-      req.authError = error instanceof TiendoError ? error : new TiendoError(ErrorCode.UNAUTHENTICATED, 'a valid Bearer token is required', 'UNAUTHENTICATED');
+      authError = error instanceof TiendoError ? error : new TiendoError(ErrorCode.UNAUTHENTICATED, 'a valid Bearer token is required', 'UNAUTHENTICATED');
     }
-  });
 
-  await server.register(rateLimit, { global: false });
-  const limiter = server.createRateLimit({
-    max: app.config.TIENDO_RATE_LIMIT,
-    timeWindow: LIMITS.rateWindowMs,
-    keyGenerator: (req) => (req.actor ? `sub:${req.actor.id}` : `ip:${req.ip}`),
-  });
-  server.addHook('onRequest', async (req, reply) => {
-    if (!isGraphql(req) || req.headers.upgrade) return;
+    // Counted before a bad token is refused, so that guessing tokens is rate limited too (per IP).
     const limit = await limiter(req);
     if (!limit.isAllowed) {
       reply.header('x-ratelimit-limit', limit.max).header('x-ratelimit-remaining', limit.remaining).header('x-ratelimit-reset', limit.ttlInSeconds);
@@ -290,14 +287,14 @@ export async function registerHardening(server: FastifyInstance, app: Pick<App, 
           `rate limit of ${limit.max} requests a minute exceeded; retry in ${limit.ttlInSeconds} s`, ErrorCode.BAD_USER_INPUT, 'RATE_LIMITED'));
       }
     }
-    if (req.authError?.code === ErrorCode.INTERNAL) {
-      req.log.warn({ reason: req.authError.reason }, req.authError.message);
-      return reply.code(503).header('retry-after', 30).send(body(req.authError.message, ErrorCode.INTERNAL, req.authError.reason ?? 'INTERNAL'));
+    if (authError?.code === ErrorCode.INTERNAL) {
+      req.log.warn({ reason: authError.reason }, authError.message);
+      return reply.code(503).header('retry-after', 30).send(body(authError.message, ErrorCode.INTERNAL, authError.reason ?? 'INTERNAL'));
     }
-    if (req.authError) {
+    if (authError) {
       const presented = /^Bearer\s/i.test(req.headers.authorization ?? '');
       return reply.code(401).header('www-authenticate', presented ? 'Bearer error="invalid_token"' : 'Bearer')
-        .send(body(req.authError.message, ErrorCode.UNAUTHENTICATED, req.authError.reason ?? 'UNAUTHENTICATED'));
+        .send(body(authError.message, ErrorCode.UNAUTHENTICATED, authError.reason ?? 'UNAUTHENTICATED'));
     }
   });
 

@@ -20,7 +20,7 @@ import { reportResolvers } from './resolvers/reports.js';
 import { actorNode, basisResolvers, taskResolvers } from './resolvers/tasks.js';
 import { unitResolvers } from './resolvers/units.js';
 import { DateScalar, DateTimeScalar } from './scalars.js';
-import { registerGraphqlOperations, registerOperations } from '../ops/wiring.js';
+import { registerGraphqlOperations, registerOperations, requestLogger } from '../ops/wiring.js';
 
 export const schemaFile = new URL('../../schemas/schema.graphql', import.meta.url);
 
@@ -38,7 +38,7 @@ function mergeResolvers(...maps: ResolverMap[]): ResolverMap {
 
 export async function buildServer(app: App, log: Logger): Promise<FastifyInstance> {
   const limits = hardening(app.config);
-  const server = Fastify({ loggerInstance: log as FastifyBaseLogger, bodyLimit: limits.bodyLimit, genReqId: () => randomUUID(), logController: new LogController({ disableRequestLogging: true }) });
+  const server = Fastify({ loggerInstance: log as FastifyBaseLogger, bodyLimit: limits.bodyLimit, genReqId: () => randomUUID(), childLoggerFactory: requestLogger, logController: new LogController({ disableRequestLogging: true }) });
 
   server.get('/health', async (_req, reply) => {
     const { runner } = app;

@@ -11,6 +11,13 @@ const HS = ['HS256'];
 const ASYMMETRIC = ['RS256', 'ES256'];
 /** Clocks drift; a token a few seconds early or late is still the same token. */
 const CLOCK_TOLERANCE_S = 30;
+/**
+ * Verified tokens kept per verifier: a signature check was the largest part of a small request's
+ * CPU, and a client sends the same token again and again. Bounded; only tokens that verified get in.
+ */
+const CACHE_MAX = 10_000;
+/** With a JWKS a cached token is checked again this often, so a key the provider withdraws stops working as it did. */
+const REMOTE_RECHECK_MS = 60_000;
 
 /** The HS256 secret: configured, or a random one kept in the data dir so tokens survive restarts. */
 export function resolveSecret(configured: string | undefined, dataDir: string): Uint8Array {
@@ -106,18 +113,36 @@ export function createVerifier(options: VerifierOptions): TokenVerifier {
     ...(options.issuer ? { issuer: options.issuer } : {}),
     ...(options.audience ? { audience: options.audience } : {}),
   };
-  return async (authorization) => {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
+  // Imported once: jose would import a raw secret again on every verification.
+  let hmacKey: Promise<CryptoKey> | undefined;
+  const secretKey = () => (hmacKey ??= crypto.subtle.importKey('raw', new Uint8Array(options.secret!), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']));
+  // By the whole Authorization header, as sent: a hit needs no parsing of it.
+  const verified = new Map<string, { actor: Actor; until: number }>();
+  return async (authorization = '') => {
+    const now = Date.now();
+    const hit = verified.get(authorization);
+    if (hit && now < hit.until) {
+      verified.delete(authorization); // most recently used last: the oldest is evicted first
+      verified.set(authorization, hit);
+      return { ...hit.actor }; // a copy: no request changes another's actor
+    }
+    if (hit) verified.delete(authorization);
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
     if (!match) throw unauthenticated();
     let payload: JWTPayload;
     try {
       ({ payload } = remote
         ? await jwtVerify(match[1]!, remote, verifyOptions)
-        : await jwtVerify(match[1]!, options.secret!, verifyOptions));
+        : await jwtVerify(match[1]!, await secretKey(), verifyOptions));
     } catch (error) {
       throw refusal(error, !!remote);
     }
-    return actorOf(payload);
+    const actor = actorOf(payload);
+    // Until exp (past it jose decides again, with its clock tolerance); nbf and iat were checked just now.
+    const until = Math.min(payload.exp! * 1000, remote ? now + REMOTE_RECHECK_MS : Infinity);
+    if (verified.size >= CACHE_MAX) verified.delete(verified.keys().next().value!);
+    verified.set(authorization, { actor, until });
+    return { ...actor };
   };
 }
 

@@ -7,7 +7,7 @@
  * after mercurius (its hooks). serve.ts calls `startReminders` once the read model caught up.
  */
 import { join } from 'node:path';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest, FastifyServerOptions } from 'fastify';
 import { type DocumentNode, getOperationAST } from 'graphql';
 import type { Logger } from 'pino';
 import type { App } from '../app/app.js';
@@ -19,6 +19,7 @@ import { WebhookCommands } from '../webhooks/commands.js';
 import { WebhookDispatcher } from '../webhooks/dispatcher.js';
 import { webhookResolvers } from '../webhooks/resolvers.js';
 import { Metrics } from './metrics.js';
+import { lazyChild } from './request-logger.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -68,25 +69,33 @@ export function opsOf(app: App, log?: Logger | FastifyInstance['log']): Ops {
 }
 
 const CORRELATION_ID = /^[A-Za-z0-9._:\-]{1,100}$/;
-const isGraphql = (req: FastifyRequest) => {
-  const path = req.url.split('?', 1)[0];
-  return path === '/graphql' || path === '/graphql/';
+/** The client's X-Correlation-Id when it is a sensible one, else the request id. */
+const correlationIdOf = (given: string | string[] | undefined, requestId: string) =>
+  (typeof given === 'string' && CORRELATION_ID.test(given) ? given : requestId);
+
+/**
+ * fastify's childLoggerFactory (server.ts): every request's logger carries its request and
+ * correlation ids. One child, made only if the request logs (request-logger.ts), not a second
+ * one in a hook: a pino child per request costs a small request a few percent of its CPU.
+ */
+export const requestLogger: NonNullable<FastifyServerOptions['childLoggerFactory']> = function (logger, bindings, options, raw) {
+  return lazyChild(logger, () => ({ ...bindings, correlationId: correlationIdOf(raw.headers['x-correlation-id'], String(bindings.reqId)) }), options);
 };
+/** /graphql or /graphql/, with or without a query string (a test, not a split: it runs in several hooks of every request). */
+const GRAPHQL_PATH = /^\/graphql\/?(?:\?|$)/;
+const isGraphql = (req: FastifyRequest) => GRAPHQL_PATH.test(req.url);
 
 /**
  * Before hardening and mercurius: the health and metrics routes, request and correlation ids on
- * every request's logger and response, request metrics. Returns what mercurius needs.
+ * every response (on its logger: `requestLogger`), request metrics. Returns what mercurius needs.
  */
 export async function registerOperations(server: FastifyInstance, app: App) {
   const ops = opsOf(app, server.log);
   const { metrics } = ops;
 
   server.addHook('onRequest', async (req, reply) => {
-    const given = req.headers['x-correlation-id'];
-    const correlationId = typeof given === 'string' && CORRELATION_ID.test(given) ? given : req.id;
+    const correlationId = correlationIdOf(req.headers['x-correlation-id'], req.id);
     req.correlationId = correlationId;
-    req.log = req.log.child({ correlationId });
-    reply.log = req.log;
     reply.header('x-request-id', req.id);
     reply.header('x-correlation-id', correlationId);
   });
@@ -94,10 +103,11 @@ export async function registerOperations(server: FastifyInstance, app: App) {
   server.addHook('onResponse', async (req, reply) => {
     if (!isGraphql(req) || req.headers.upgrade) return;
     const op = req.gqlOperation;
-    const labels = { operation: metrics.operationLabel(op?.name), type: op?.type ?? 'unknown' };
-    metrics.requests.inc({ ...labels, status: `${Math.floor(reply.statusCode / 100)}xx` });
-    metrics.latency.observe(labels, reply.elapsedTime / 1000);
-    req.log.debug({ operation: labels.operation, type: labels.type, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'graphql request');
+    const operation = metrics.operationLabel(op?.name);
+    const type = op?.type ?? 'unknown';
+    metrics.requests.inc({ operation, type, status: `${Math.floor(reply.statusCode / 100)}xx` });
+    metrics.latency.observe({ operation, type }, reply.elapsedTime / 1000);
+    req.log.debug({ operation, type, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'graphql request');
   });
 
   // Liveness: the process answers. Readiness: the read model has caught up (as /health, which stays as it was).

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SignJWT, exportJWK, generateKeyPair, type JWK } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createVerifier, mintToken } from '../../src/auth/tokens.js';
 import { TiendoError } from '../../src/errors.js';
 
@@ -88,6 +88,36 @@ describe('HS256 tokens', () => {
   it('refuses a token without an expiry (exp is required)', async () => {
     const t = await sign({ sub: 'u', role: 'leader', unit: 'GOV' });
     expect(await refusal(hs, `Bearer ${t}`)).toMatch(/exp/);
+  });
+});
+
+describe('verified tokens kept for the next request', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('answers a token verified before with the same actor, a copy the caller may change', async () => {
+    const verify = createVerifier({ secret });
+    const header = `Bearer ${await mintToken(secret, actor, '1h')}`;
+    const first = await verify(header);
+    first.unit = 'BCA';
+    expect(await verify(header)).toEqual(actor);
+  });
+
+  it('refuses a token changed after its original was verified', async () => {
+    const verify = createVerifier({ secret });
+    const good = await mintToken(secret, { id: 'u', role: 'focal_point', unit: 'BCA' }, '1h');
+    await verify(`Bearer ${good}`);
+    const [h, , s] = good.split('.');
+    const forged = `${h}.${b64({ sub: 'u', role: 'leader', unit: 'GOV', exp: now() + 3600 })}.${s}`;
+    expect(await refusal(verify, `Bearer ${forged}`)).toMatch(/signature/);
+  });
+
+  it('refuses a token verified before once it has expired', async () => {
+    const verify = createVerifier({ secret });
+    const header = `Bearer ${await mintToken(secret, actor, '1h')}`;
+    await verify(header);
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.now() + 2 * 3600_000);
+    expect(await refusal(verify, header)).toMatch(/expired/);
   });
 });
 
