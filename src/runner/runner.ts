@@ -26,11 +26,6 @@ const FLUSH_DELAY_MS = 200;
 const ASOF_CACHE = 4;
 const REPLAY_PAGE = 5000;
 /**
- * A rebuild writes rows and checkpoint every this many events (and at every snapshot): every page
- * rewrote most task rows again, which made writing the read model half of a rebuild (bench/README.md).
- */
-const REBUILD_FLUSH = 25_000;
-/**
  * Every this many events the runner keeps a snapshot of the read model (its rows, as the `rows`
  * table holds them, compressed), so that `asOf` replays from the nearest one instead of from the
  * first event: at a million events a full replay took tens of seconds (bench/README.md).
@@ -96,6 +91,14 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
   private seq = 0;
   /** The latest snapshot: its seq and how far in time it reaches. */
   private lastSnapshot: { seq: number; lastOccurredAt: string } | null = null;
+  /**
+   * During a rebuild, nothing is written until the end (a crash leaves no checkpoint, so the next start
+   * rebuilds again): each row's snapshot line is kept here, encoded again only when the row changed
+   * since the last snapshot (`stale`), and snapshots are put together from them. Writing every changed
+   * row at every snapshot, to have SQLite put the snapshot together, was half of a rebuild: a page
+   * written per row (bench/README.md).
+   */
+  private staged: { lines: Map<string, Buffer>; stale: Set<string> } | null = null;
   /** The snapshot being compressed and written, if any: one at a time, awaited before closing. */
   private snapshotWrite: Promise<void> = Promise.resolve();
   /** The block being counted: the position before its first event and the earliest instant so far. */
@@ -196,11 +199,17 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
       return null;
     }
     const applied = this.views.apply(event);
-    if (applied.row) this.dirty.set(`${applied.row.kind}:${applied.row.id}`, applied.row);
+    if (applied.row) this.markDirty(applied.row);
     if (applied.history) this.newCommitments.push(applied.history);
-    if (applied.notification) this.dirty.set(`notification:${applied.notification.id}`, applied.notification);
+    if (applied.notification) this.markDirty(applied.notification);
     this.pending++;
     return { ...applied, event };
+  }
+
+  private markDirty(row: Row): void {
+    const key = `${row.kind}:${row.id}`;
+    this.dirty.set(key, row);
+    this.staged?.stale.add(key);
   }
 
   private readonly persist = () => {
@@ -254,11 +263,7 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
    * live, rebuild and asOf share one implementation.
    */
   private async snapshot(): Promise<void> {
-    this.flush();
-    // A line of JSON [kind, id, row] per row, each but the last ending in a comma, put together by
-    // SQLite as bytes: no row passes through JavaScript.
-    const { rows } = this.db.prepare<[], { rows: Buffer | null }>(
-      "SELECT CAST(group_concat('[' || json_quote(kind) || ',' || json_quote(id) || ',' || json || ']', ',' || char(10)) AS BLOB) AS rows FROM rows").get()!;
+    const rows = this.staged ? this.stagedRows(this.staged) : this.persistedRows();
     const taken = { seq: this.seq, position: this.views.position!, lastOccurredAt: this.views.lastOccurredAt! };
     this.lastSnapshot = taken;
     // Compressed on libuv's thread pool while events go on being applied (it stalled the event loop
@@ -269,6 +274,30 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
       this.db.prepare('INSERT OR REPLACE INTO snapshots (seq, position, last_occurred_at, rows) VALUES (?, ?, ?, ?)')
         .run(taken.seq, taken.position, taken.lastOccurredAt, blob);
     }, (error: unknown) => this.log?.error({ err: error, seq: taken.seq }, 'snapshot of the read model not written; asOf replays from an earlier one'));
+  }
+
+  /**
+   * The rows as written: a line of JSON [kind, id, row] per row, each but the last ending in a comma,
+   * put together by SQLite as bytes (no row passes through JavaScript).
+   */
+  private persistedRows(): Buffer | null {
+    this.flush();
+    return this.db.prepare<[], { rows: Buffer | null }>(
+      "SELECT CAST(group_concat('[' || json_quote(kind) || ',' || json_quote(id) || ',' || json || ']', ',' || char(10)) AS BLOB) AS rows FROM rows").get()!.rows;
+  }
+
+  /** The same lines from a rebuild's staged rows (the JSON of each as persistedRows has it). */
+  private stagedRows(staged: NonNullable<ProjectionRunner['staged']>): Buffer {
+    for (const key of staged.stale) {
+      const r = this.dirty.get(key)!;
+      staged.lines.set(key, Buffer.from(`[${JSON.stringify(r.kind)},${JSON.stringify(r.id)},${JSON.stringify(r.value)}]`));
+    }
+    staged.stale.clear();
+    const separator = Buffer.from(',\n');
+    const parts: Buffer[] = [];
+    for (const line of staged.lines.values()) parts.push(line, separator);
+    parts.pop();
+    return Buffer.concat(parts);
   }
 
   /** The read model a snapshot holds, loaded as start() loads the rows. */
@@ -424,19 +453,24 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
     this.checkpoint = null;
     this.dirty.clear();
     this.newCommitments = [];
+    this.staged = { lines: new Map(), stale: new Set() };
     let done = 0;
-    for (let from: string = 'start'; ;) {
-      const page = await this.store.readAll({ fromPosition: from, maxCount: REPLAY_PAGE });
-      if (page.length === 0) break;
-      for (const r of page) {
-        this.applyRecorded(r);
-        if (this.snapshotDue()) await this.snapshot();
+    try {
+      for (let from: string = 'start'; ;) {
+        const page = await this.store.readAll({ fromPosition: from, maxCount: REPLAY_PAGE });
+        if (page.length === 0) break;
+        for (const r of page) {
+          this.applyRecorded(r);
+          if (this.snapshotDue()) await this.snapshot();
+        }
+        done += page.length;
+        from = page[page.length - 1]!.position;
+        onProgress?.(done);
       }
-      done += page.length;
-      from = page[page.length - 1]!.position;
-      if (this.pending >= REBUILD_FLUSH) this.flush();
-      onProgress?.(done);
+    } finally {
+      this.staged = null;
     }
+    // Every row, the checkpoint and the blocks in one transaction.
     this.flush();
     await this.snapshotWrite;
     return done;
