@@ -331,7 +331,8 @@ try {
     },
     {
       what: 'projection rebuild of every event', bar: '≥ 40 % of raw scan + JSON.parse',
-      value: ratio(rebuild.rebuild.perSecond, rebuild.scan.perSecond), goal: 0.4, show: pct, detail: `${rebuild.rebuild.perSecond} vs ${rebuild.scan.perSecond} events/s`,
+      value: ratio(rebuild.rebuild.perSecond, rebuild.scan.perSecond), goal: 0.4, show: pct,
+      detail: `${rebuild.rebuild.perSecond} vs ${rebuild.scan.perSecond} events/s; without the snapshots for asOf ${rebuild.withoutSnapshots.perSecond}/s (${pct(ratio(rebuild.withoutSnapshots.perSecond, rebuild.scan.perSecond))})`,
     },
     {
       what: 'append → visible in a view, under load (64 clients)', bar: 'p99 ≤ 50 ms',
@@ -403,7 +404,7 @@ try {
     [`unitProgress ${http.province}`, `${http.unitProgress.perSecond} req/s`, `p50 ${http.unitProgress.p50Ms} ms, p99 ${http.unitProgress.p99Ms} ms; first read after a write ${http.unitProgressAfterWriteMs} ms`],
     ['programmeDashboard', `${http.dashboard.perSecond} req/s`, `p50 ${http.dashboard.p50Ms} ms, p99 ${http.dashboard.p99Ms} ms`],
     ['reportProgress mutation', `${http.mutation?.perSecond ?? '—'} req/s`, `p50 ${http.mutation?.p50Ms} ms, p99 ${http.mutation?.p99Ms} ms; each task's first: ${http.mutationFirstTouch?.perSecond ?? '—'} req/s`],
-    ['rebuild', `${rebuild.rebuild.perSecond} events/s (${rebuild.rebuild.seconds} s)`, `raw scan ${rebuild.scan.perSecond}/s`],
+    ['rebuild', `${rebuild.rebuild.perSecond} events/s (${rebuild.rebuild.seconds} s)`, `raw scan ${rebuild.scan.perSecond}/s; without the snapshots for asOf ${rebuild.withoutSnapshots.perSecond}/s`],
     ['server start on the data', `${http.startupMs} ms`, `${http.integrityCheckedMs === null ? '' : `hash chain checked after ${http.integrityCheckedMs} ms; `}store still after ${http.settledMs} ms (reminder notices appended: ${http.remindersAppended})`],
     ...Object.values(peers).map((p): [string, string, string] => [
       `peer emmett-sqlite (${p.variant}), 1 / 64 appenders`, `${p.single?.figure.perSecond ?? '—'} / ${p.concurrent?.figure.perSecond ?? '—'} events/s`,
