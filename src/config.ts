@@ -57,6 +57,8 @@ export const Config = z.object({
   /** The first retry waits this long; each next one twice as long. */
   TIENDO_WEBHOOK_BACKOFF_MS: z.coerce.number().int().min(10).max(3_600_000).default(1_000),
   TIENDO_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
+  /** Deliver webhooks to private, loopback and link-local addresses too (an intranet receiver); off: refused. */
+  TIENDO_WEBHOOK_PRIVATE_NETWORKS: flag.default(false),
   /** Key the per-webhook signing secrets derive from; default: the HS256 token secret. Replicas must share it. */
   TIENDO_WEBHOOK_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
 });

@@ -9,6 +9,7 @@ import type { AppliedNotice, ProjectionRunner } from '../runner/runner.js';
 import { uuidFromName } from '../shared/ids.js';
 import type { Actor } from '../shared/schemas.js';
 import type { WebhookView } from './events.js';
+import { refusedDestination } from './destination.js';
 import { signature, webhookSecret } from './secret.js';
 
 export type DeliveryStatus = 'PENDING' | 'DELIVERED' | 'FAILED';
@@ -41,6 +42,8 @@ export interface DispatcherOptions {
   timeoutMs: number;
   /** False: registrations are kept, nothing is sent (TIENDO_WEBHOOKS=0). */
   enabled: boolean;
+  /** True: private, loopback and link-local destinations are allowed (destination.ts). */
+  privateNetworks: boolean;
   log?: Logger | undefined;
   onOutcome?: ((outcome: 'delivered' | 'retry' | 'failed') => void) | undefined;
   /** At most this many requests in flight. */
@@ -207,6 +210,8 @@ export class WebhookDispatcher {
     let statusCode: number | null = null;
     let error: string | null = null;
     try {
+      const refusal = this.o.privateNetworks ? null : await refusedDestination(wh.url);
+      if (refusal) throw new Error(refusal);
       const res = await fetch(wh.url, {
         method: 'POST',
         redirect: 'manual',

@@ -9,7 +9,8 @@ import { TestServer, errorCode, ok, token } from '../support/server.js';
 /**
  * Webhooks (issue 10) against a local HTTP receiver on 127.0.0.1: a signed delivery, a failing
  * receiver retried with backoff and recorded, an unreachable one recorded, bad URLs refused, a
- * hanging receiver that never holds up a command, registrations that survive a restart.
+ * hanging receiver that never holds up a command, registrations that survive a restart, and by
+ * default no delivery to a private address.
  */
 const today = DateTime.now().setZone('Asia/Ho_Chi_Minh');
 const day = (offset: number) => today.plus({ days: offset }).toISODate()!;
@@ -118,8 +119,9 @@ beforeAll(async () => {
   deadPort = (probe.address() as AddressInfo).port;
   await new Promise((r) => probe.close(r));
 
+  // The receiver is on 127.0.0.1: this server may deliver to private addresses (the default refuses, tested last).
   server = await TestServer.start({
-    TIENDO_REMINDERS: '0', TIENDO_WEBHOOK_MAX_ATTEMPTS: '3', TIENDO_WEBHOOK_BACKOFF_MS: '100', TIENDO_WEBHOOK_TIMEOUT_MS: '8000',
+    TIENDO_WEBHOOK_PRIVATE_NETWORKS: '1', TIENDO_REMINDERS: '0', TIENDO_WEBHOOK_MAX_ATTEMPTS: '3', TIENDO_WEBHOOK_BACKOFF_MS: '100', TIENDO_WEBHOOK_TIMEOUT_MS: '8000',
   });
   const admin = await token({ id: 'admin', role: 'admin', unit: 'GOV' });
   leader = await token({ id: 'leader-gov', role: 'leader', unit: 'GOV' });
@@ -224,5 +226,29 @@ describe('webhooks', () => {
       `{ webhooks(unitId: "BCA") { id deliveries { totalCount edges { node { status } } } } }`, {}, leader)).webhooks;
     expect(first[0]!.deliveries.totalCount).toBe(assignedToBCA);
     expect(new Set(first[0]!.deliveries.edges.map((e) => e.node.status))).toEqual(new Set(['DELIVERED']));
+  }, 60_000);
+
+  it('by default delivers nothing to a private, loopback or link-local address, and records why', async () => {
+    const guarded = await TestServer.start({ TIENDO_REMINDERS: '0', TIENDO_WEBHOOK_MAX_ATTEMPTS: '1' });
+    try {
+      const admin = await token({ id: 'admin', role: 'admin', unit: 'GOV' });
+      for (const [id, kind, parentId] of [['GOV', 'GOVERNMENT', null], ['BCA', 'MINISTRY', 'GOV']] as const) {
+        ok(await guarded.gql(`mutation ($input: RegisterUnitInput!) { registerUnit(input: $input) { unit { id } } }`, { input: { id, kind, name: `Đơn vị ${id}`, parentId } }, admin));
+      }
+      const wh = ok(await guarded.gql<{ registerWebhook: { webhook: { id: string } } }>(
+        REGISTER, { input: { unitId: 'BCA', url: receiver.url('/private'), kinds: ['TaskAssigned'] } }, leader)).registerWebhook.webhook;
+      ok(await guarded.gql(ASSIGN, { input: { id: 'WP-1', title: 'Nhiệm vụ WP-1', source, leadUnitId: 'BCA', deadline: day(30) } }, leader));
+      let list: Delivery[] = [];
+      for (const deadline = Date.now() + 10_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
+        list = ok(await guarded.gql<{ webhookDeliveries: { edges: { node: Delivery }[] } }>(DELIVERIES, { id: wh.id }, leader)).webhookDeliveries.edges.map((e) => e.node);
+        if (list.length && list.every((d) => d.status !== 'PENDING')) break;
+      }
+      expect(list).toHaveLength(1);
+      expect(list[0]).toMatchObject({ status: 'FAILED', attempts: 1, statusCode: null });
+      expect(list[0]!.error).toMatch(/^destination refused: 127\.0\.0\.1 is a private, loopback or link-local address/);
+      expect(receiver.hits.filter((h) => h.path === '/private')).toHaveLength(0);
+    } finally {
+      await guarded.dispose();
+    }
   }, 60_000);
 });
