@@ -127,6 +127,13 @@ describe('auditLog', () => {
     const rest = await auditLog(gov, { first: 100, after: first.pageInfo.endCursor });
     expect([...first.edges, ...rest.edges].map((e) => e.node.stream)).toEqual(all.edges.map((e) => e.node.stream));
     expect(all.totalCount).toBe(all.edges.length);
+    // Only the page is kept, but every match is counted, whatever the page.
+    expect([first.totalCount, rest.totalCount]).toEqual([all.totalCount, all.totalCount]);
+    expect(rest.pageInfo.hasNextPage).toBe(false);
+    const none = await auditLog(gov, { first: 0 });
+    expect([none.edges.length, none.pageInfo.hasNextPage, none.totalCount]).toEqual([0, true, all.totalCount]);
+    const foreign = Buffer.from('c:DA06-01', 'utf8').toString('base64url');
+    await expect(auditLog(gov, { after: foreign })).rejects.toMatchObject({ code: 'BAD_USER_INPUT' });
   });
 });
 

@@ -1,6 +1,7 @@
 import { readAuditLog, type AuditRecord } from '../../audit/log.js';
 import { authorize } from '../../auth/policy.js';
-import { connection, pageSize } from '../connection.js';
+import { badInput } from '../../errors.js';
+import { decodeCursor, encodeCursor, pageSize } from '../connection.js';
 import { type Ctx, canSee, source, unitNode } from '../nodes.js';
 import { actorNode, visibleTask } from './tasks.js';
 
@@ -22,13 +23,15 @@ const seqKey = (n: number) => String(n).padStart(12, '0');
 export const auditResolvers = {
   Query: {
     auditLog: async (_: unknown, args: AuditArgs, ctx: Ctx) => {
-      pageSize(args.first);
+      const first = pageSize(args.first);
+      const after = decodeCursor(args.after);
+      if (after !== undefined && !/^\d{1,15}$/.test(after)) throw badInput('after is not a cursor of the audit log');
       const views = ctx.tiendo.runner.views;
       const scope = args.unitId ?? ctx.actor.unit;
       authorize('auditLog', ctx.actor, scope, views);
       const root = !views.units.get(scope)?.parentId;
       const see = canSee(ctx.actor, views);
-      const records = await readAuditLog(ctx.tiendo.store, {
+      const page = await readAuditLog(ctx.tiendo.store, {
         from: args.from ?? null,
         to: args.to ?? null,
         actorId: args.actorId ?? null,
@@ -37,9 +40,9 @@ export const auditResolvers = {
           const task = r.taskId ? views.tasks.get(r.taskId) : undefined;
           return !task || see(task);
         },
-      });
+      }, { first, ...(after === undefined ? {} : { afterSeq: Number(after) }) });
       const src = source(views, ctx.now, false);
-      return connection(records, (r) => seqKey(r.seq), (r: AuditRecord) => ({
+      const edges = page.records.map((r: AuditRecord) => ({ cursor: encodeCursor(seqKey(r.seq)), node: {
         id: r.id,
         at: r.at,
         recordedAt: r.recordedAt,
@@ -53,7 +56,8 @@ export const auditResolvers = {
         clientMutationId: r.clientMutationId,
         reason: r.reason,
         basis: r.basis,
-      }), args);
+      } }));
+      return { edges, pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null }, totalCount: page.total };
     },
   },
 };
