@@ -6,10 +6,10 @@
  */
 import autocannon from 'autocannon';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { mintToken } from '../src/auth/tokens.js';
+import { freePort } from '../test/support/server.js';
 import { memory } from './lib.js';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -24,17 +24,6 @@ export interface LoadFigure {
   p99Ms: number;
   non2xx: number;
   errors: number;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 export class BenchServer {

@@ -9,7 +9,8 @@ import type { Actor } from '../../src/shared/schemas.js';
 export const SECRET = 'e2e-secret-that-is-long-enough-for-hs256-0123456789';
 const root = new URL('../..', import.meta.url).pathname;
 
-async function freePort(): Promise<number> {
+/** A TCP port free on 127.0.0.1 right now (the bench's server takes one too). */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);
