@@ -26,6 +26,19 @@ const periodKinds = (byDefault: string) => z.string().default(byDefault).transfo
   return [...new Set(kinds)] as PeriodKind[];
 });
 
+/** "10m", "30s", "1h", "500ms"; "0": never. In milliseconds. */
+const duration = (byDefault: string) => z.string().trim().default(byDefault).transform((text, ctx): number => {
+  const m = /^(\d{1,9})(ms|s|m|h)?$/.exec(text);
+  if (!m || (m[2] === undefined && m[1] !== '0')) {
+    ctx.addIssue({ code: 'custom', message: `"${text}" is not a duration like 10m, 30s, 1h or 500ms (0: never)` });
+    return 0;
+  }
+  const unit: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  const ms = Number(m[1]) * unit[m[2] ?? 'ms']!;
+  if (ms > 0 && ms < 100) ctx.addIssue({ code: 'custom', message: `"${text}" is shorter than 100ms` });
+  return ms;
+});
+
 /** Every setting tiendo reads from the environment, checked once at start-up. */
 export const Config = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
@@ -61,6 +74,13 @@ export const Config = z.object({
   TIENDO_WEBHOOK_PRIVATE_NETWORKS: flag.default(false),
   /** Key the per-webhook signing secrets derive from; default: the HS256 token secret. Replicas must share it. */
   TIENDO_WEBHOOK_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+  // Issue 16: anchored head hashes (src/anchors).
+  /** How often `serve` records an anchor of the store's head (also at shutdown); 0: only at shutdown and on demand. */
+  TIENDO_ANCHOR_INTERVAL: duration('10m'),
+  /** The anchors' HMAC key, not the token secret; default: a random one kept in the data dir (anchor-key). */
+  TIENDO_ANCHOR_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** The anchor file (JSON lines); default: <TIENDO_DATA>/anchors.jsonl. */
+  TIENDO_ANCHOR_FILE: z.string().min(1).optional(),
 });
 export type Config = z.infer<typeof Config>;
 

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import mercurius from 'mercurius';
 import type { Logger } from 'pino';
+import { lastAnchorOf } from '../anchors/health.js';
 import type { App } from '../app/app.js';
 import { ErrorCode, TiendoError } from '../errors.js';
 import type { Actor } from '../shared/schemas.js';
@@ -46,6 +47,8 @@ export async function buildServer(app: App, log: Logger): Promise<FastifyInstanc
       status: runner.caughtUp ? 'ok' : 'catching up', store: app.store.name, position: runner.views.position, unreadableEvents: runner.unreadable,
       // The hash chain checked up to integrity.verifiedPosition; status 'tampered' names integrity.badEvent.
       integrity: app.integrity.status(),
+      // The newest signed head of the store (src/anchors), to keep and check with `tiendo verify --anchors`.
+      lastAnchor: lastAnchorOf(app),
     };
     return reply.code(runner.caughtUp ? 200 : 503).send(body);
   });

@@ -19,10 +19,13 @@ const CACHE_MAX = 10_000;
 /** With a JWKS a cached token is checked again this often, so a key the provider withdraws stops working as it did. */
 const REMOTE_RECHECK_MS = 60_000;
 
-/** The HS256 secret: configured, or a random one kept in the data dir so tokens survive restarts. */
-export function resolveSecret(configured: string | undefined, dataDir: string): Uint8Array {
+/**
+ * The HS256 secret: configured, or a random one kept in the data dir so tokens survive restarts.
+ * `fileName`: another key kept the same way (the anchors' anchor-key).
+ */
+export function resolveSecret(configured: string | undefined, dataDir: string, fileName = 'auth-secret'): Uint8Array {
   if (configured) return new TextEncoder().encode(configured);
-  const file = join(dataDir, 'auth-secret');
+  const file = join(dataDir, fileName);
   if (!existsSync(file)) {
     mkdirSync(dataDir, { recursive: true });
     writeFileSync(file, randomBytes(48).toString('base64url'), { mode: 0o600 });

@@ -5,6 +5,7 @@ import { createApp } from '../app/app.js';
 import { mintToken } from '../auth/tokens.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { Role } from '../shared/schemas.js';
+import { anchorCommand } from './anchor.js';
 import { backupCommand, restoreCommand, verifyCommand } from './maintenance.js';
 import { dataUsage, dataCommand } from './data-commands.js';
 
@@ -15,6 +16,8 @@ const usage = `tiendo — Project 06 progress tracker
                [--sub ID] [--ttl 30d]
   tiendo rebuild                   rebuild the read models from every event (server stopped)
   tiendo verify [FILE]             check every event's hash chain and schema; exit 1 naming the first bad one
+               [--anchors A]       and every anchor of A (signed heads): exit 1 naming each one the store fails
+  tiendo anchor                    sign the store's head now and append it to the anchor file (TIENDO_ANCHOR_FILE)
   tiendo backup FILE               consistent copy of the events while serving (SQLite online backup), verified
   tiendo restore FILE              put a backup in place of the events (server stopped), verified
 `.trimEnd() + dataUsage;
@@ -51,8 +54,16 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`rebuilt read models from ${done} events\n`);
       return 0;
     }
-    case 'verify':
-      return verifyCommand(config, rest[0]);
+    case 'verify': {
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { anchors: { type: 'string' } } });
+      if (positionals.length > 1) {
+        process.stderr.write('tiendo verify: at most one store file\n');
+        return 2;
+      }
+      return verifyCommand(config, positionals[0], values.anchors);
+    }
+    case 'anchor':
+      return anchorCommand(config);
     case 'backup':
       return backupCommand(config, rest[0]);
     case 'restore':

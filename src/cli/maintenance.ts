@@ -5,25 +5,15 @@ import { join, resolve } from 'node:path';
 import type { Config } from '../config.js';
 import { decode } from '../events.js';
 import { type FileReport, NotHashedError, verifyFile } from '../eventstore/verify.js';
+import { verifyAnchors } from './anchor.js';
+import { type Out, err, eventsFile, out, sqliteOnly } from './output.js';
 
 /**
  * `tiendo verify | backup | restore`: tools over the embedded SQLite event store (data/events.db).
  * The read model (views.db) is never backed up or restored: it is rebuilt from the events.
  */
 
-type Out = (line: string) => void;
-const out: Out = (line) => process.stdout.write(`${line}\n`);
-const err: Out = (line) => process.stderr.write(`${line}\n`);
-
-const eventsFile = (config: Config) => join(resolve(config.TIENDO_DATA), 'events.db');
 const LOCK = 'serve.lock';
-
-function sqliteOnly(config: Config, command: string): boolean {
-  if (!config.EVENTSTORE_URL) return true;
-  err(`tiendo ${command}: works on the embedded SQLite store only; with EVENTSTORE_URL use EventStoreDB's own tools ` +
-    '(its backups, and its append-only log: events cannot be changed through its API)');
-  return false;
-}
 
 /** Written by `tiendo serve` while it runs, so that `restore` can refuse. */
 export function writeServeLock(dataDir: string, port: number): void {
@@ -89,8 +79,11 @@ function verifyOrExplain(file: string): FileReport | null {
   }
 }
 
-/** `tiendo verify [FILE]`: exit 0 when every event matches its hash and schema, 1 naming the first that does not. */
-export function verifyCommand(config: Config, file?: string): number {
+/**
+ * `tiendo verify [FILE] [--anchors ANCHORS]`: exit 0 when every event matches its hash and schema
+ * (and every anchor matches the store), 1 naming the first event that does not (and every anchor).
+ */
+export function verifyCommand(config: Config, file?: string, anchors?: string): number {
   if (!file && !sqliteOnly(config, 'verify')) return 2;
   const target = resolve(file ?? eventsFile(config));
   if (!existsSync(target)) {
@@ -99,7 +92,9 @@ export function verifyCommand(config: Config, file?: string): number {
   }
   const report = verifyOrExplain(target);
   if (!report) return 1;
-  return judge(report) ? 0 : 1;
+  const chain = judge(report) ? 0 : 1;
+  // The anchors too when the chain is broken: they say how far back the damage goes.
+  return anchors ? Math.max(chain, verifyAnchors(config, target, anchors)) : chain;
 }
 
 /**

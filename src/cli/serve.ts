@@ -1,4 +1,5 @@
 import pino from 'pino';
+import { startAnchors } from '../anchors/recorder.js';
 import { createApp } from '../app/app.js';
 import { mintToken } from '../auth/tokens.js';
 import { buildServer } from '../api/server.js';
@@ -22,6 +23,8 @@ export async function serve(config: Config): Promise<void> {
   await server.listen({ port: config.PORT, host: config.HOST });
   const address = server.server.address();
   writeServeLock(app.dataDir, typeof address === 'object' && address ? address.port : config.PORT);
+  // Anchors of the store's head (issue 16): every TIENDO_ANCHOR_INTERVAL, and one more once the store is closed.
+  const anchors = startAnchors(app, log);
   let closing = false;
   /**
    * Stop accepting (new requests on open connections get 503), let in-flight requests finish (at most
@@ -48,12 +51,15 @@ export async function serve(config: Config): Promise<void> {
       code = 1;
     }
     clearTimeout(drain);
+    anchors?.stop();
     try {
       await app.close();
     } catch (error) {
       log.error({ err: error }, 'closing the store or the read model failed');
       code = 1;
     }
+    // After the close: the store's last group commit is on disk, so this anchor is of the final head.
+    anchors?.record('shutdown');
     removeServeLock(app.dataDir);
     log.info({ code }, 'stopped');
     process.exit(code);
