@@ -3,14 +3,17 @@ import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'nod
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Config } from '../config.js';
+import { KEY_FILE } from '../anchors/settings.js';
 import { decode } from '../events.js';
 import { type FileReport, NotHashedError, verifyFile } from '../eventstore/verify.js';
 import { verifyAnchors } from './anchor.js';
+import { type FileCopy, carriedFiles, dropCopies, place, quiesce, readCopies, setAside, singleFile, snapshot, writeCopies } from './backup-files.js';
 import { type Out, err, eventsFile, out, sqliteOnly } from './output.js';
 
 /**
- * `tiendo verify | backup | restore`: tools over the embedded SQLite event store (data/events.db).
- * The read model (views.db) is never backed up or restored: it is rebuilt from the events.
+ * `tiendo verify | backup | restore`: tools over the embedded SQLite event store (data/events.db)
+ * and the files beside it (backup-files.ts). The read model (views.db) is never backed up or
+ * restored: it is rebuilt from the events.
  */
 
 const LOCK = 'serve.lock';
@@ -100,7 +103,7 @@ export function verifyCommand(config: Config, file?: string, anchors?: string): 
 /**
  * `tiendo backup FILE`: a consistent copy of the events while the server runs, through SQLite's
  * online backup API (one read transaction: appends go on meanwhile and are simply not in the copy),
- * then verified.
+ * with the data directory's other files the events cannot give back (backup-files.ts), verified.
  */
 export async function backupCommand(config: Config, dest: string | undefined): Promise<number> {
   if (!sqliteOnly(config, 'backup')) return 2;
@@ -120,6 +123,9 @@ export async function backupCommand(config: Config, dest: string | undefined): P
   }
   const partial = `${target}.partial`;
   rmSync(partial, { force: true });
+  const [webhooks, anchors] = carriedFiles(config);
+  // The anchors before the events: every anchor in the backup is then of a head the backup's store reaches.
+  const anchorCopy = await snapshot(anchors!, `${partial}.file`);
   const db = new Database(source, { readonly: true, fileMustExist: true });
   try {
     db.pragma('busy_timeout = 5000');
@@ -128,10 +134,15 @@ export async function backupCommand(config: Config, dest: string | undefined): P
   } finally {
     db.close();
   }
-  // A single self-contained file (no -wal beside it); the server turns WAL back on when it opens a restored one.
+  // The delivery log after the events: it then has the deliveries of every event in the copy (or the runner re-enqueues them).
+  const copies = [anchorCopy, await snapshot(webhooks!, `${partial}.file`)].filter((c): c is FileCopy => c !== null);
   const copy = new Database(partial);
-  copy.pragma('journal_mode = DELETE');
-  copy.close();
+  try {
+    writeCopies(copy, copies);
+  } finally {
+    copy.close();
+  }
+  singleFile(partial);
   const report = verifyOrExplain(partial);
   if (!report || !judge(report, () => {})) {
     rmSync(partial, { force: true });
@@ -140,15 +151,22 @@ export async function backupCommand(config: Config, dest: string | undefined): P
   }
   renameSync(partial, target);
   out(`backup written to ${target}: ${describe(report)}`);
+  for (const f of [webhooks!, anchors!]) {
+    const c = copies.find((x) => x.name === f.name);
+    out(c ? `with ${f.name} (${f.path}, ${c.content.length} bytes)` : `without ${f.name}: there is none at ${f.path}`);
+  }
   out('the read model (views.db) is not in it: it is rebuilt from the events when tiendo starts on a restored store');
-  if (!config.TIENDO_AUTH_SECRET) out(`nor is the token secret (${join(resolve(config.TIENDO_DATA), 'auth-secret')}): keep it with the backup, or tokens must be minted again`);
+  const keys = [config.TIENDO_AUTH_SECRET ? null : 'auth-secret', config.TIENDO_ANCHOR_KEY ? null : KEY_FILE].filter(Boolean);
+  if (keys.length) out(`nor are the keys (${keys.join(', ')} in ${resolve(config.TIENDO_DATA)}): keep them apart from the backup; without them tokens must be minted again and old anchors cannot be checked`);
   return 0;
 }
 
 /**
- * `tiendo restore FILE`: puts a backup in place of data/events.db. Refuses while a server runs on the
- * data directory and when the backup does not verify; keeps the replaced store beside it; deletes the
- * read model so that the next start rebuilds it from the restored events.
+ * `tiendo restore FILE`: puts a backup in place of data/events.db and of the other files it carries
+ * (webhooks.db, the anchor file), each replaced file kept beside it. Refuses while a server runs on
+ * the data directory and when the backup does not verify, changing nothing. views.db is derived:
+ * removed, so that the next start rebuilds it from the restored events — and the webhook dispatcher,
+ * seeing them again, enqueues what the restored delivery log lacks (its delivery ids skip the rest).
  */
 export async function restoreCommand(config: Config, from: string | undefined): Promise<number> {
   if (!sqliteOnly(config, 'restore')) return 2;
@@ -174,25 +192,24 @@ export async function restoreCommand(config: Config, from: string | undefined): 
     err('tiendo restore: the backup does not verify; nothing changed');
     return 1;
   }
-  let kept: string | null = null;
-  if (existsSync(target)) {
-    // Fold the WAL into the file and leave it a single file. journal_mode=DELETE needs every other
-    // connection gone, so this also catches a server that runs without its lock file.
-    const old = new Database(target, { fileMustExist: true });
-    try {
-      old.pragma('wal_checkpoint(TRUNCATE)');
-      const mode = old.pragma('journal_mode = DELETE', { simple: true });
-      if (mode !== 'delete') throw new Error(`journal mode stayed ${String(mode)}`);
-    } catch (error) {
-      old.close();
-      err(`tiendo restore: ${target} is in use (${(error as Error).message}); stop the server first`);
+  let copies: FileCopy[] | null;
+  try {
+    copies = readCopies(source);
+  } catch (error) {
+    err(`tiendo restore: ${(error as Error).message}; nothing changed`);
+    return 1;
+  }
+  const files = carriedFiles(config).map((f) => ({ ...f, copy: copies?.find((c) => c.name === f.name) }));
+  // Every SQLite file to be replaced made one movable file first: one in use stops the restore before anything moved.
+  for (const file of [target, ...files.filter((f) => f.sqlite && f.copy).map((f) => f.path)]) {
+    const busy = quiesce(file);
+    if (busy) {
+      err(`tiendo restore: ${file} is in use (${busy}); stop the server first; nothing changed`);
       return 1;
     }
-    old.close();
-    kept = `${target}.replaced-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-    renameSync(target, kept);
   }
-  for (const f of [`${target}-wal`, `${target}-shm`]) rmSync(f, { force: true });
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const kept = setAside(target, stamp);
   const partial = `${target}.partial`;
   rmSync(partial, { force: true });
   const src = new Database(source, { readonly: true, fileMustExist: true });
@@ -201,6 +218,12 @@ export async function restoreCommand(config: Config, from: string | undefined): 
   } finally {
     src.close();
   }
+  const store = new Database(partial);
+  try {
+    dropCopies(store);
+  } finally {
+    store.close();
+  }
   renameSync(partial, target);
   for (const f of ['views.db', 'views.db-wal', 'views.db-shm']) rmSync(join(dataDir, f), { force: true });
   const restored = verifyOrExplain(target);
@@ -208,8 +231,18 @@ export async function restoreCommand(config: Config, from: string | undefined): 
     err(`tiendo restore: the restored store does not verify${kept ? `; the previous one is kept at ${kept}` : ''}`);
     return 1;
   }
-  out(`restored ${source} to ${target}: ${describe(restored)}`);
+  out(`restored events.db from ${source} to ${target}: ${describe(restored)}`);
   if (kept) out(`the store it replaced is kept at ${kept}`);
-  out('the read model was removed: tiendo rebuilds it from the events when it starts');
+  for (const f of files) {
+    if (!f.copy) {
+      out(copies ? `kept ${f.name} as it is (${existsSync(f.path) ? f.path : 'there is none'}): there was none when the backup was taken`
+        : `kept ${f.name} as it is (${existsSync(f.path) ? f.path : 'there is none'}): the backup was made before backups carried it`);
+      continue;
+    }
+    const replaced = setAside(f.path, stamp);
+    place(f.path, f.copy.content);
+    out(`restored ${f.name} to ${f.path}${replaced ? `; the one it replaced is kept at ${replaced}` : ''}`);
+  }
+  out('views.db: rebuilt from the events when tiendo starts (derived, so not in backups; removed now)');
   return 0;
 }
