@@ -10,8 +10,8 @@ import { SqliteEventStore } from './sqlite.js';
  * or reordered), or its hash missing. Used by `tiendo verify`, `backup`, `restore` and, a chunk at
  * a time, by the server in the background (IntegrityMonitor).
  *
- * What a chain cannot show by itself: events cut off at the end (the last ones deleted). Keep the
- * head a backup or verify prints (position and hash) somewhere else to check that against.
+ * What a chain cannot show by itself: events cut off at the end (the last ones deleted), or a
+ * chain rewritten and hashed again. Anchors (src/anchors) — signed heads kept outside the store — do.
  */
 
 interface ChainRow {

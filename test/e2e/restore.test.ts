@@ -91,7 +91,7 @@ describe('backup → wipe → restore', () => {
 
   it('backup carries webhooks.db and the anchor file, and says so', async () => {
     await assign('R1');
-    [delivered] = await eventually('the delivery', deliveries, (d) => d.length === 1 && d[0]!.status === 'DELIVERED');
+    delivered = (await eventually('the delivery', deliveries, (d) => d.length === 1 && d[0]!.status === 'DELIVERED'))[0]!;
     expect(received).toEqual([delivered!.id]);
     await eventually('an anchor', async () => existsSync(join(server.dataDir, 'anchors.jsonl')), Boolean);
 
