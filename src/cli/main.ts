@@ -82,9 +82,12 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => { if (code >= 0) process.exitCode = code; },
   (error: unknown) => {
-    process.stderr.write(error instanceof ConfigError ? `${error.message}\n` : `tiendo: ${(error as Error).stack ?? String(error)}\n`);
+    // A mistyped option is the operator's slip, not a fault: name it, no stack trace, usage exit code.
+    const badOption = String((error as { code?: unknown }).code ?? '').startsWith('ERR_PARSE_ARGS_');
+    if (badOption) process.stderr.write(`tiendo: ${(error as Error).message}\n`);
+    else process.stderr.write(error instanceof ConfigError ? `${error.message}\n` : `tiendo: ${(error as Error).stack ?? String(error)}\n`);
     // Exit rather than only set the code: a `serve` that failed half-way may hold timers and a store
     // subscription that would keep a process without an HTTP server alive for ever.
-    process.exit(1);
+    process.exit(badOption ? 2 : 1);
   },
 );

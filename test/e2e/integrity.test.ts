@@ -67,6 +67,13 @@ describe('tamper evidence', () => {
     expect(v.code, v.stderr).toBe(0);
     expect(v.stdout).toMatch(/^ok: .*events\.db: \d+ events, hash chain intact up to position \d+ \(head hash [0-9a-f]{64}\); every event passes its schema/);
   });
+
+  it('a mistyped option is named with the usage exit code, not a stack trace', async () => {
+    const v = await runCli(['verify', '--anchors'], server.dataDir);
+    expect(v.code).toBe(2);
+    expect(v.stderr).toMatch(/^tiendo: .*--anchors/);
+    expect(v.stderr).not.toMatch(/\n\s+at /);
+  });
 });
 
 describe('backup while serving', () => {
