@@ -308,7 +308,8 @@ function signedOut(): void {
 function sync(): Promise<void> {
   syncing ??= (async () => {
     const snap = readSnapshot();
-    if (!snap) return;
+    // Known offline: nothing to try (an 'online' event starts the next round).
+    if (!snap || !navigator.onLine) return;
     const result = await drain(snap.me.id, () => void refreshOutbox());
     await refreshOutbox();
     if (result === 'signedOut') signedOut();
