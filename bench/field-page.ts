@@ -16,11 +16,10 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
+import { CHROMIUM, CHROMIUM_ARGS as ARGS } from '../test/support/chromium.js';
 import { TestServer, ok, token } from '../test/support/server.js';
 
 const root = new URL('..', import.meta.url).pathname;
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 /** DevTools' "Slow 3G" preset (the same numbers as puppeteer's PredefinedNetworkConditions['Slow 3G']). */
 const SLOW_3G = { offline: false, latency: 400 * 5, downloadThroughput: ((500 * 1000) / 8) * 0.8, uploadThroughput: ((500 * 1000) / 8) * 0.8 };
 const UNIT = '00004';

@@ -8,21 +8,16 @@
  * Without /usr/bin/chromium the browser part is skipped and says so in its name.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildSchema, parse, validate } from 'graphql';
 import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIELD_ALL } from '../../web/src/field/queries.js';
+import { CHROMIUM, CHROMIUM_ARGS as ARGS, hasChromium } from '../support/chromium.js';
 import { readStoredEvents } from '../support/events-db.js';
 import { TestServer, ok, token } from '../support/server.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-const ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-  '--disable-sync', '--no-first-run', '--disable-quic',
-];
 const root = new URL('../..', import.meta.url).pathname;
 const UNIT = '00004';
 

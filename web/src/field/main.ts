@@ -9,7 +9,8 @@ import '../styles.css';
 import './field.css';
 import { post } from '../api.js';
 import { h, replace } from '../dom.js';
-import { type Key, type Lang, date, dateTime, getLang, label, num, setLang, t, todayVN } from '../i18n.js';
+import { type Key, date, dateTime, getLang, label, num, t, todayVN } from '../i18n.js';
+import { langSwitch } from '../lang-switch.js';
 import { type Me, type Snapshot, readSnapshot, token, writeSnapshot } from './cache.js';
 import { type ActionKind, type Entry, type FieldTask, enqueue, entries } from './outbox.js';
 import { FIELD_ME, FIELD_TASKS } from './queries.js';
@@ -62,18 +63,11 @@ async function fetchSnapshot(): Promise<Snapshot> {
 }
 
 function header(snap: Snapshot | null): HTMLElement {
-  const langButton = (code: Lang, text: string) => h('button', {
-    type: 'button', class: 'lang-btn', lang: code, 'aria-pressed': String(getLang() === code),
-    onclick: () => {
-      setLang(code);
-      render();
-    },
-  }, text);
   return h('header', { class: 'top' }, h('div', { class: 'top-row' },
     h('div', { class: 'brand' }, h('span', null, h('span', { class: 'brand-name' }, t('fieldTitle')), h('span', { class: 'brand-tag' }, t('fieldTagline')))),
     h('div', { class: 'top-right' },
       snap ? h('span', { class: 'who' }, `${snap.me.id} · ${snap.me.unit?.name ?? ''}`) : null,
-      h('div', { class: 'lang', role: 'group', 'aria-label': t('language') }, langButton('vi', 'Tiếng Việt'), langButton('en', 'English')),
+      langSwitch(render),
       snap ? h('button', { type: 'button', class: 'btn ghost', onclick: signOut }, t('signOut')) : null)));
 }
 
