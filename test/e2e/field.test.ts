@@ -4,7 +4,8 @@
  * tasks are kept, the line drops (context.setOffline), four actions are taken and the page is
  * reloaded offline (the service worker serves it); back online the outbox drains, and every action
  * is in the store exactly once. A second test: an action on a task another client changed
- * meanwhile comes back as a CONFLICT beside the action, with the task as it is now, and is not sent again.
+ * meanwhile comes back as a CONFLICT beside the action, with the task as it is now, and is not sent again;
+ * so does one the server refuses (BAD_USER_INPUT).
  * Without /usr/bin/chromium the browser part is skipped and says so in its name.
  */
 import { execFileSync } from 'node:child_process';
@@ -194,12 +195,15 @@ describeBrowser(`field page in headless Chromium${hasChromium ? '' : ' (skipped:
     expect(problems).toEqual([]);
   }, 180_000);
 
-  it('shows a CONFLICT beside an action on a task changed meanwhile, with the task as it is now, and does not send it again', async () => {
+  it('shows a CONFLICT (task changed meanwhile) or a refusal beside the action, with the task as it is now, and does not send it again', async () => {
     await context.setOffline(true);
     await page.waitForSelector('.net.off');
     await act('[data-task="F3"]', 'reportProgress', { percent: '10', note: 'Đã kích hoạt 50 tài khoản' });
     const [entry] = (await outbox()).filter((e) => e.taskId === 'F3');
     expect(entry!.expectedVersion).toBe(0);
+    // And one the server refuses whatever the version: completed before the task's source document.
+    await act('[data-task="F2"]', 'reportCompletion', { completedOn: '2020-01-01', evidence: 'Biên bản' });
+    const [refusedEntry] = (await outbox()).filter((e) => e.taskId === 'F2');
 
     // Meanwhile another client moves F3 on: an extension requested and approved, a new deadline.
     ok(await server.gql('mutation { requestDeadlineExtension(input: { taskId: "F3", proposedDeadline: "2100-06-30", reason: "Chờ thiết bị" }) { position } }', {}, focal));
@@ -214,6 +218,10 @@ describeBrowser(`field page in headless Chromium${hasChromium ? '' : ' (skipped:
     expect(shown).toContain('phiên bản 2');
     expect(shown).toContain('30/06/2100');
     expect(shown).toContain('không được gửi lại');
+    const refused = card('F2').locator(`.entry[data-cmid="${refusedEntry!.clientMutationId}"]`);
+    await refused.locator('.problem').waitFor({ timeout: 60_000 });
+    expect(await refused.getAttribute('data-state')).toBe('refused');
+    expect(await refused.innerText()).toMatch(/Bị từ chối[\s\S]*completedOn is before the source document[\s\S]*phiên bản 0/);
     // The card shows the new version too, so the next action is decided on it.
     expect(await card('F3').locator('.version').innerText()).toContain('2');
 
@@ -228,6 +236,8 @@ describeBrowser(`field page in headless Chromium${hasChromium ? '' : ' (skipped:
     expect(after).toMatchObject({ state: 'conflict', attempts });
     expect(answered.get(entry!.clientMutationId)).toBe(1);
     expect(storedFor(entry!.clientMutationId)).toEqual([]);
+    expect(answered.get(refusedEntry!.clientMutationId)).toBe(1);
+    expect(storedFor(refusedEntry!.clientMutationId)).toEqual([]);
     expect(problems).toEqual([]);
   }, 180_000);
 });
