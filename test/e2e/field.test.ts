@@ -5,7 +5,8 @@
  * reloaded offline (the service worker serves it); back online the outbox drains, and every action
  * is in the store exactly once. A second test: an action on a task another client changed
  * meanwhile comes back as a CONFLICT beside the action, with the task as it is now, and is not sent again;
- * so does one the server refuses (BAD_USER_INPUT).
+ * so does one the server refuses (BAD_USER_INPUT). A third: an action whose answer is lost (the
+ * request reaches the server, the connection drops) is resent with its clientMutationId and stored once.
  * Without /usr/bin/chromium the browser part is skipped and says so in its name.
  */
 import { execFileSync } from 'node:child_process';
@@ -240,4 +241,28 @@ describeBrowser(`field page in headless Chromium${hasChromium ? '' : ' (skipped:
     expect(storedFor(refusedEntry!.clientMutationId)).toEqual([]);
     expect(problems).toEqual([]);
   }, 180_000);
+
+  it('resends an action whose answer was lost with the same clientMutationId, and the store has it once', async () => {
+    // The first send reaches the server and is written; the page never hears back (the connection drops).
+    let lost = 0;
+    await context.route('**/graphql', async (route) => {
+      if (lost === 0 && route.request().postData()?.includes('FieldReport')) {
+        lost += 1;
+        await route.fetch();
+        await route.abort('connectionreset');
+      } else await route.continue();
+    });
+    await act('[data-report]', 'submitPeriodicReport', { narrative: 'Báo cáo gửi lại sau khi mất kết nối.' });
+    const entry = (await outbox()).at(-1)!;
+    await until('the lost answer', () => lost === 1);
+    await until('the write to be on disk', () => storedFor(entry.clientMutationId).length === 1);
+    expect((await outbox()).at(-1)).toMatchObject({ state: 'pending', attempts: 1 });
+
+    await page.evaluate(() => window.dispatchEvent(new Event('online')));
+    await until('the resend to be answered', async () => (await outbox()).at(-1)!.state === 'sent');
+    expect((await outbox()).at(-1)!.attempts).toBe(2);
+    expect(storedFor(entry.clientMutationId)).toHaveLength(1);
+    await context.unroute('**/graphql');
+    expect(problems).toEqual([]);
+  }, 120_000);
 });

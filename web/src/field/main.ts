@@ -133,6 +133,8 @@ function actionForm(kind: ActionKind, body: HTMLElement[], collect: (data: FormD
     await refreshOutbox();
     void sync();
   } }, ...body, h('button', { type: 'submit', class: 'btn' }, t('fieldSave')));
+  // reset() puts controls back to their default values: the prefilled ones (today, this period) are those.
+  for (const input of form.querySelectorAll('input')) input.defaultValue = input.value;
   return h('details', { class: 'action-box' }, h('summary', null, t(`action.${kind}` as Key)), form);
 }
 
