@@ -12,6 +12,9 @@ export const dashboardDir = fileURLToPath(new URL('../../web/dist/', import.meta
 /** Paths the dashboard never answers for, even when nothing else does. */
 const RESERVED = /^\/(graphql|graphiql|health)(\/|$)/;
 
+/** The field page for focal points (web/field.html), offline first; everything else is the dashboard's. */
+const FIELD = /^\/field\/?$/;
+
 /** The page loads only its own scripts and styles and talks only to this origin. */
 const CSP = [
   "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:", "font-src 'self'",
@@ -24,6 +27,9 @@ function headers(reply: FastifyReply, path: string): void {
     reply.header('content-security-policy', CSP);
     reply.header('x-frame-options', 'DENY');
     reply.header('referrer-policy', 'no-referrer');
+  } else if (/field-sw\.js(\.br|\.gz)?$/.test(path)) {
+    // The field page's service worker: checked on every visit, so that a new build reaches phones.
+    reply.header('cache-control', 'no-cache');
   } else if (/[\\/]assets[\\/]/.test(path)) {
     // Vite puts a content hash in every asset name: cache for a year.
     reply.header('cache-control', 'public, max-age=31536000, immutable');
@@ -36,11 +42,12 @@ function headers(reply: FastifyReply, path: string): void {
 /**
  * The leadership dashboard: the static files of web/dist at `/` (open; every GraphQL call the page
  * makes carries the user's Bearer token), and index.html for the client-side routes (/unit/…,
- * /task/…, /compare, /search). /graphql, /graphiql and /health keep their own answers, and a path
- * that names a file (or anything under them) that does not exist stays a 404.
+ * /task/…, /compare, /search), and field.html for /field. /graphql, /graphiql and /health keep
+ * their own answers, and a path that names a file (or anything under them) that does not exist stays a 404.
  */
 export async function registerDashboard(server: FastifyInstance, dir = dashboardDir): Promise<void> {
   const built = existsSync(join(dir, 'index.html'));
+  const fieldBuilt = existsSync(join(dir, 'field.html'));
   if (built) {
     await server.register(fastifyStatic, {
       root: dir, prefix: '/', index: ['index.html'], wildcard: true, redirect: false, dotfiles: 'ignore',
@@ -56,7 +63,7 @@ export async function registerDashboard(server: FastifyInstance, dir = dashboard
     const path = req.url.split('?')[0] ?? '/';
     const page = built && (req.method === 'GET' || req.method === 'HEAD') && !RESERVED.test(path)
       && !path.startsWith('/assets/') && !/\.[A-Za-z0-9]+$/.test(path);
-    if (page) return reply.sendFile('index.html');
+    if (page) return reply.sendFile(fieldBuilt && FIELD.test(path) ? 'field.html' : 'index.html');
     return reply.code(404).send(errorBody(ErrorCode.NOT_FOUND, `nothing at ${req.method} ${path.slice(0, 200)}`));
   });
 }

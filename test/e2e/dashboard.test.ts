@@ -5,20 +5,15 @@
  * and says so in its name; the serving checks and the query checks run everywhere.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildSchema, parse, validate } from 'graphql';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALL as DASHBOARD_QUERIES } from '../../web/src/queries.js';
+import { CHROMIUM, CHROMIUM_ARGS as ARGS, hasChromium } from '../support/chromium.js';
 import { TestServer, ok, token } from '../support/server.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-const ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-  '--disable-sync', '--no-first-run', '--disable-quic',
-];
 const root = new URL('../..', import.meta.url).pathname;
 const shots = join(root, 'test-output', 'screenshots');
 

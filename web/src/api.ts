@@ -17,7 +17,7 @@ export class ApiError extends Error {
 /** Raised (as an event) when the server refuses the token; the app goes back to sign-in. */
 export const SIGNED_OUT = 'tiendo:signed-out';
 
-interface GqlBody<T> { data?: T | null; errors?: { message: string; extensions?: { code?: string } }[] }
+export interface GqlBody<T> { data?: T | null; errors?: { message: string; extensions?: { code?: string; reason?: string } }[] }
 
 // A short-lived cache: going back, switching language or redrawing does not refetch.
 const TTL_MS = 60_000;
@@ -27,33 +27,37 @@ export function clearCache(): void {
   cache.clear();
 }
 
-export async function gql<T>(query: string, variables: Record<string, unknown> = {}, signal?: AbortSignal): Promise<T> {
-  const token = session.get();
-  const key = `${token}\n${query}\n${JSON.stringify(variables)}`;
-  const hit = cache.get(key);
-  if (hit && Date.now() - hit.at < TTL_MS) return hit.data as T;
-
+/** One GraphQL request: the HTTP status and the parsed body (a body that is not JSON reads as an error). */
+export async function post<T>(query: string, variables: Record<string, unknown>, token: string | null, signal?: AbortSignal): Promise<{ status: number; body: GqlBody<T> }> {
   const res = await fetch('/graphql', {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json;q=0.9', ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: JSON.stringify({ query, variables }),
     ...(signal ? { signal } : {}),
   });
-  let body: GqlBody<T>;
   try {
-    body = (await res.json()) as GqlBody<T>;
+    return { status: res.status, body: (await res.json()) as GqlBody<T> };
   } catch {
-    throw new ApiError(`HTTP ${res.status}`, res.status === 401 ? 'UNAUTHENTICATED' : 'INTERNAL', res.status);
+    return { status: res.status, body: { errors: [{ message: `HTTP ${res.status}`, extensions: { code: res.status === 401 ? 'UNAUTHENTICATED' : 'INTERNAL' } }] } };
   }
+}
+
+export async function gql<T>(query: string, variables: Record<string, unknown> = {}, signal?: AbortSignal): Promise<T> {
+  const token = session.get();
+  const key = `${token}\n${query}\n${JSON.stringify(variables)}`;
+  const hit = cache.get(key);
+  if (hit && Date.now() - hit.at < TTL_MS) return hit.data as T;
+
+  const { status, body } = await post<T>(query, variables, token, signal);
   const first = body.errors?.[0];
   const code = first?.extensions?.code;
-  if (res.status === 401 || code === 'UNAUTHENTICATED') {
+  if (status === 401 || code === 'UNAUTHENTICATED') {
     session.clear();
     cache.clear();
     window.dispatchEvent(new CustomEvent(SIGNED_OUT));
-    throw new ApiError(first?.message ?? 'unauthenticated', 'UNAUTHENTICATED', res.status);
+    throw new ApiError(first?.message ?? 'unauthenticated', 'UNAUTHENTICATED', status);
   }
-  if (first || !body.data) throw new ApiError(first?.message ?? `HTTP ${res.status}`, code, res.status);
+  if (first || !body.data) throw new ApiError(first?.message ?? `HTTP ${status}`, code, status);
   if (cache.size > 200) cache.clear();
   cache.set(key, { at: Date.now(), data: body.data });
   return body.data;

@@ -3,7 +3,8 @@
 import './styles.css';
 import { ApiError, SIGNED_OUT, clearCache, gql, session } from './api.js';
 import { h, replace } from './dom.js';
-import { type Lang, date, getLang, label, setLang, t, todayVN } from './i18n.js';
+import { date, getLang, label, t, todayVN } from './i18n.js';
+import { langSwitch } from './lang-switch.js';
 import { ME } from './queries.js';
 import { asOf, current, isDate, link, navigate } from './route.js';
 import type { ViewContext } from './views/context.js';
@@ -33,17 +34,6 @@ function star(): SVGSVGElement {
   path.setAttribute('d', 'M16 3l3.3 10.1H30l-8.6 6.3 3.3 10.1L16 23.2l-8.7 6.3 3.3-10.1L2 13.1h10.7z');
   svg.append(path);
   return svg;
-}
-
-function langSwitch(): HTMLElement {
-  const button = (code: Lang, text: string) => h('button', {
-    type: 'button', class: 'lang-btn', lang: code, 'aria-pressed': String(getLang() === code),
-    onclick: () => {
-      setLang(code);
-      render();
-    },
-  }, text);
-  return h('div', { class: 'lang', role: 'group', 'aria-label': t('language') }, button('vi', 'Tiếng Việt'), button('en', 'English'));
 }
 
 function brand(): HTMLElement {
@@ -82,7 +72,7 @@ function shell(): { main: HTMLElement } {
       h('div', { class: 'top-row' }, brand(),
         h('div', { class: 'top-right' },
           me ? h('span', { class: 'who', title: t('signedInAs') }, `${me.id} · ${label(me.role)}${me.unit ? ` · ${me.unit.name}` : ''}`) : null,
-          langSwitch(),
+          langSwitch(render),
           h('button', { type: 'button', class: 'btn ghost', onclick: signOut }, t('signOut'))))),
     h('div', { class: 'toolbar' },
       h('nav', { 'aria-label': t('navMain') }, h('ul', null,
@@ -108,7 +98,7 @@ function signInPage(): void {
   const message = h('div', { 'aria-live': 'assertive' }, signInNotice ? h('p', { class: 'alert error' }, signInNotice) : null);
   const button = h('button', { type: 'submit', class: 'btn' }, t('signInButton'));
   replace(app,
-    h('header', { class: 'top' }, h('div', { class: 'top-row' }, brand(), h('div', { class: 'top-right' }, langSwitch()))),
+    h('header', { class: 'top' }, h('div', { class: 'top-row' }, brand(), h('div', { class: 'top-right' }, langSwitch(render)))),
     h('main', { id: 'main', tabindex: '-1', class: 'signin' },
       h('form', { class: 'card signin-card', onsubmit: async (ev: Event) => {
         ev.preventDefault();
