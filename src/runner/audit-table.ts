@@ -34,6 +34,8 @@ const BLOCK_BITS = 10;
  * leaves no checkpoint, and the next start rebuilds from nothing).
  */
 const WRITE_EVERY = 10_000;
+/** Index entries counted at most to choose the narrower of two filters (unitIsNarrower). */
+const ESTIMATE_CAP = 20_000;
 /** Streams whose units are kept in memory; beyond, they are read back from audit_streams. */
 const STREAM_CACHE = 50_000;
 
@@ -119,11 +121,12 @@ export class AuditTable {
   /** A page of the log, oldest first; the caller writes what is pending first. */
   page(q: AuditQuery): AuditPage {
     const empty = { records: [], hasNextPage: false, count: () => 0 };
-    const bySeq = q.unitId ? 'u.seq' : 'a.seq';
+    const byUnit = !!q.unitId && this.unitIsNarrower(q);
+    const bySeq = byUnit ? 'u.seq' : 'a.seq';
     const where: string[] = [];
     const params: unknown[] = [];
     if (q.unitId) {
-      where.push('u.unit = ?');
+      where.push(byUnit ? 'u.unit = ?' : 'EXISTS (SELECT 1 FROM audit_units u WHERE u.unit = ? AND u.seq = a.seq)');
       params.push(q.unitId);
     }
     if (q.fromMs != null || q.toMs != null) {
@@ -147,8 +150,8 @@ export class AuditTable {
       where.push('(a.task_id IS NULL OR a.task_id NOT IN (SELECT value FROM json_each(?)))');
       params.push(JSON.stringify(q.hiddenTaskIds));
     }
-    // Driven by the unit's range of audit_units when there is a unit: CROSS JOIN keeps SQLite to that order.
-    const from = q.unitId ? 'audit_units u CROSS JOIN audit a ON a.seq = u.seq' : 'audit a';
+    // CROSS JOIN keeps SQLite to the order chosen: the unit's range of audit_units first.
+    const from = byUnit ? 'audit_units u CROSS JOIN audit a ON a.seq = u.seq' : 'audit a';
     const rows = this.statement(`SELECT a.seq, a.json FROM ${from} WHERE ${[...where, `${bySeq} > ?`].join(' AND ')} ORDER BY ${bySeq} LIMIT ?`)
       .all(...params, q.afterSeq ?? 0, q.first + 1) as { seq: number; json: string }[];
     const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
@@ -157,6 +160,24 @@ export class AuditTable {
       hasNextPage: rows.length > q.first,
       count: () => (this.statement(`SELECT count(*) AS n FROM ${from} ${filter}`).get(...params) as { n: number }).n,
     };
+  }
+
+  /**
+   * Whether the unit's range of audit_units holds fewer entries after the cursor than the actor's or
+   * the kinds' range of audit: the page is read along the narrower, the other filters checked row
+   * by row. Counted from the indexes alone, up to a cap: a few milliseconds at most.
+   */
+  private unitIsNarrower(q: AuditQuery): boolean {
+    if (!q.actorId && !q.actions?.length) return true;
+    const after = q.afterSeq ?? 0;
+    const capped = (sql: string, ...params: unknown[]) =>
+      (this.statement(`SELECT count(*) AS n FROM (${sql} LIMIT ${ESTIMATE_CAP})`).get(...params) as { n: number }).n;
+    const unit = capped('SELECT 1 FROM audit_units WHERE unit = ? AND seq > ?', q.unitId, after);
+    const actor = q.actorId ? capped('SELECT 1 FROM audit WHERE actor_id = ? AND seq > ?', q.actorId, after) : Infinity;
+    const kinds = q.actions?.length
+      ? q.actions.reduce((n, action) => n + capped('SELECT 1 FROM audit WHERE action = ? AND seq > ?', action, after), 0)
+      : Infinity;
+    return unit <= Math.min(actor, kinds);
   }
 
   private streamUnits(stream: string): string[] {
