@@ -10,7 +10,8 @@
  *   4. the real server (bin/tiendo.js serve, own process) on that directory, under autocannon with
  *      64 connections: `{ __typename }` (the limit), task, unitProgress of the province with most
  *      communes, programmeDashboard, reportProgress mutations; unitProgress(asOf) in the middle of
- *      the history, first (uncached) call; the server's peak RSS;
+ *      the history, first (uncached) call; a page of auditLog, unfiltered and filtered, on one
+ *      connection; the server's peak RSS;
  *   5. the peer, @event-driven-io/emmett-sqlite (bench/peer/), and tiendo's SqliteEventStore on the
  *      same sample of the workload's events: 1 appender, 64 appenders, read back.
  *
@@ -279,6 +280,18 @@ try {
     const taskAlone = await load(url, token, taskBodies, single);
     const unitProgressAlone = await load(url, token, progressBodies, single);
     log(`  one connection: task p50 ${taskAlone.p50Ms} ms, p99 ${taskAlone.p99Ms} ms; unitProgress p50 ${unitProgressAlone.p50Ms} ms, p99 ${unitProgressAlone.p99Ms} ms`);
+    // auditLog (issue 16): a page of 50 from its read model, the whole log (GOV) and filtered (the
+    // province, progress reports, a month from mid-history); one connection: a page's service time.
+    const auditQuery = `query($u: ID, $k: [String!], $from: DateTime, $to: DateTime) {
+      auditLog(unitId: $u, actions: $k, from: $from, to: $to, first: 50) { pageInfo { hasNextPage endCursor }
+        edges { cursor node { id at recordedAt action stream actor { id role } units { id } requestId reason } } } }`;
+    const monthLater = new Date(Date.parse(mid) + 30 * 86_400_000).toISOString();
+    const auditFilteredBody = { query: auditQuery, variables: { u: gen.sample.province, k: ['ProgressReported'], from: mid, to: monthLater } };
+    const auditFilteredRows = (await gql<{ auditLog: { edges: unknown[] } }>(url, token, auditFilteredBody)).data.auditLog.edges.length;
+    server.mark('auditLog');
+    const auditUnfiltered = await load(url, token, [{ query: auditQuery }], single);
+    const auditFiltered = await load(url, token, [auditFilteredBody], single);
+    log(`  auditLog page: unfiltered p50 ${auditUnfiltered.p50Ms} ms, p99 ${auditUnfiltered.p99Ms} ms; filtered (${auditFilteredRows} rows) p50 ${auditFiltered.p50Ms} ms, p99 ${auditFiltered.p99Ms} ms`);
     // Figures are computed once per read-model position and day: the first read after a write pays for them.
     const cold = await gql(url, token, progressBodies[0]!);
     const coldFull = await gql(url, token, { query: progressQuery, variables: { u: gen.sample.province } });
@@ -290,6 +303,7 @@ try {
       trivial, task, unitProgress, dashboard, mutation, mutationFirstTouch, oneConnection: { task: taskAlone, unitProgress: unitProgressAlone },
       unitProgressAfterWriteMs: Math.round(cold.ms * 10) / 10, unitProgressWithOverdueMs: Math.round(coldFull.ms * 10) / 10,
       asOf: { at: mid, firstMs: Math.round(asOfFirst.ms), cachedMs: Math.round(asOfCached.ms), other: { at: quarter, ms: Math.round(asOfOther.ms) } },
+      auditLog: { unfiltered: auditUnfiltered, filtered: auditFiltered, filter: auditFilteredBody.variables, filteredRows: auditFilteredRows },
       memory: { ...server.memory(), byPhase: server.rss.map((r) => ({ phase: r.phase, maxMiB: mib(r.maxBytes) })) },
     };
   } finally {
@@ -341,6 +355,14 @@ try {
     {
       what: `unitProgress(asOf mid-history), first call, ${gen.run.events} events`, bar: '≤ 1 s',
       value: http.asOf.firstMs, goal: 1000, lower: true, show: (x: number) => `${x} ms`, detail: `cached ${http.asOf.cachedMs} ms`,
+    },
+    {
+      what: 'auditLog, a page of 50, the whole log: p99 (one connection)', bar: '≤ 100 ms', value: http.auditLog.unfiltered.p99Ms, goal: 100, lower: true,
+      show: (x: number) => `${x} ms`, detail: `p50 ${http.auditLog.unfiltered.p50Ms} ms`,
+    },
+    {
+      what: 'auditLog, a page of 50, filtered: p99 (one connection)', bar: '≤ 100 ms', value: http.auditLog.filtered.p99Ms, goal: 100, lower: true,
+      show: (x: number) => `${x} ms`, detail: `p50 ${http.auditLog.filtered.p50Ms} ms; province ${http.province}, ProgressReported, a month: ${http.auditLog.filteredRows} rows`,
     },
     {
       what: `server peak RSS, ${gen.run.events} events`, bar: '≤ 1 GiB',
@@ -403,6 +425,7 @@ try {
     ['task', `${http.task.perSecond} req/s`, `p50 ${http.task.p50Ms} ms, p99 ${http.task.p99Ms} ms`],
     [`unitProgress ${http.province}`, `${http.unitProgress.perSecond} req/s`, `p50 ${http.unitProgress.p50Ms} ms, p99 ${http.unitProgress.p99Ms} ms; first read after a write ${http.unitProgressAfterWriteMs} ms`],
     ['programmeDashboard', `${http.dashboard.perSecond} req/s`, `p50 ${http.dashboard.p50Ms} ms, p99 ${http.dashboard.p99Ms} ms`],
+    ['auditLog page, unfiltered / filtered', `p50 ${http.auditLog.unfiltered.p50Ms} / ${http.auditLog.filtered.p50Ms} ms`, `p99 ${http.auditLog.unfiltered.p99Ms} / ${http.auditLog.filtered.p99Ms} ms, one connection`],
     ['reportProgress mutation', `${http.mutation?.perSecond ?? '—'} req/s`, `p50 ${http.mutation?.p50Ms} ms, p99 ${http.mutation?.p99Ms} ms; each task's first: ${http.mutationFirstTouch?.perSecond ?? '—'} req/s`],
     ['rebuild', `${rebuild.rebuild.perSecond} events/s (${rebuild.rebuild.seconds} s)`, `raw scan ${rebuild.scan.perSecond}/s; without the snapshots for asOf ${rebuild.withoutSnapshots.perSecond}/s`],
     ['server start on the data', `${http.startupMs} ms`, `${http.integrityCheckedMs === null ? '' : `hash chain checked after ${http.integrityCheckedMs} ms; `}store still after ${http.settledMs} ms (reminder notices appended: ${http.remindersAppended})`],

@@ -39,7 +39,7 @@ export class MergerCommands {
       initial: null,
       evolve: (s, e) => evolveUnit(s, e),
       decide: (state) => {
-        authorize('mergeUnits', ctx.actor, data.into, views);
+        for (const unit of [data.into, ...data.from]) authorize('mergeUnits', ctx.actor, unit, views);
         return decideUnit({ type: 'MergeUnits', data }, state, views, dateAt(ctx.now));
       },
     }, { ...ctx, now: effective });

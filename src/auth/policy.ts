@@ -8,11 +8,12 @@ import type { UnitDirectory } from '../units/state.js';
  * The target unit of a task command is the task's lead unit; a command that names other units
  * is checked for each of them too: assignTask for the lead and every coordinating unit,
  * delegateTask for every unit it delegates to (as assignTask), reassignTask for the new lead
- * (as assignTask). The target of a unit command is the unit. The target of auditLog (a query)
- * is the unit asked about, the actor's own unit when none.
+ * (as assignTask). The target of a unit command is the unit: for registerUnit the unit to be,
+ * placed under its parent; for mergeUnits the surviving unit and each merged one. The target of
+ * auditLog (a query) is the unit asked about, the actor's own unit when none.
  *   own     the actor's own unit only
  *   subtree the actor's unit or any unit below it (GOV: everything)
- *   above   a unit strictly below the actor's (the assigning authority), or anything for GOV
+ *   above   a unit strictly below the actor's (the assigning or administering authority), or anything for GOV
  *   any     any unit
  *
  * Reading is open to every authenticated role, except confidential tasks: see `canSeeTask`.
@@ -20,9 +21,10 @@ import type { UnitDirectory } from '../units/state.js';
 export type Scope = 'own' | 'subtree' | 'above' | 'any';
 
 export const policy = {
-  registerUnit: { admin: 'any' },
-  renameUnit: { admin: 'any' },
-  mergeUnits: { admin: 'any' },
+  // Units (issue 16): an admin manages the units below their own, a province's admin its province's.
+  registerUnit: { admin: 'above' },
+  renameUnit: { admin: 'above' },
+  mergeUnits: { admin: 'above' },
   assignTask: { leader: 'subtree' },
   delegateTask: { leader: 'subtree' },
   reassignTask: { leader: 'above' },

@@ -11,9 +11,10 @@ import type { EventStore, RecordedEvent, Subscription } from '../eventstore/port
 import { type DomainEnvelope, decode } from '../events.js';
 import { taskStream } from '../tasks/events.js';
 import { type Applied, type Row, Views } from './views.js';
+import { type AuditPage, type AuditQuery, AuditTable } from './audit-table.js';
 
 /** Bump when a projection changes shape or meaning: the read model is then rebuilt at start. */
-export const PROJECTION_VERSION = '6';
+export const PROJECTION_VERSION = '7';
 const FLUSH_EVERY = 1000;
 /**
  * Once caught up, the read model is written at most this often (and every FLUSH_EVERY events):
@@ -78,6 +79,7 @@ export interface AppliedNotice extends Applied { event: DomainEnvelope }
 export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; caughtUp: [] }> {
   views = new Views();
   private readonly db: Database.Database;
+  private readonly audit: AuditTable;
   private sub: Subscription | undefined;
   private loop: Promise<void> | undefined;
   private dirty = new Map<string, Row>();
@@ -128,6 +130,7 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
     // The read model can always be rebuilt from the events; NORMAL keeps it consistent, only less durable.
     this.db.pragma('synchronous = NORMAL');
     this.db.exec(SCHEMA);
+    this.audit = new AuditTable(this.db);
     this.ready = new Promise((r) => (this.markReady = r));
   }
 
@@ -195,10 +198,12 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
       this.unreadable++;
       this.log?.error({ err: error, position: r.position }, 'unreadable event skipped by projections');
       this.views.position = r.position;
+      this.audit.add(r, this.seq, this.views);
       this.pending++;
       return null;
     }
     const applied = this.views.apply(event);
+    this.audit.add(r, this.seq, this.views);
     if (applied.row) this.markDirty(applied.row);
     if (applied.history) this.newCommitments.push(applied.history);
     if (applied.notification) this.markDirty(applied.notification);
@@ -221,6 +226,7 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
       for (const r of this.dirty.values()) putRow.run(r.kind, r.id, JSON.stringify(r.value));
       for (const h of this.newCommitments) putCommitment.run(h.taskId, h.revision, h.at, JSON.stringify(h));
       for (const b of this.newBlocks) putBlock.run(b.lastSeq, b.afterPosition, b.lastPosition, b.minOccurredAt);
+      this.audit.write();
       putMeta.run('seq', String(this.seq));
       if (this.block.afterPosition) putMeta.run('blockAfter', this.block.afterPosition);
       putMeta.run('blockMin', this.block.minOccurredAt);
@@ -326,6 +332,7 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
   private wipe(): void {
     for (const table of LEGACY_TABLES) this.db.exec(`DROP TABLE IF EXISTS ${table}`);
     this.db.exec('DELETE FROM rows; DELETE FROM commitments; DELETE FROM meta; DELETE FROM snapshots; DELETE FROM blocks;');
+    this.audit.wipe();
     this.seq = 0;
     this.lastSnapshot = null;
     this.block = { afterPosition: null, minOccurredAt: '9999' };
@@ -443,6 +450,12 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
     return this.db.prepare<[string, string], { json: string; seq: number }>(
       'SELECT json, seq FROM commitments WHERE at >= ? AND at <= ? ORDER BY at, seq',
     ).all(from, to).map((r) => ({ seq: r.seq, entry: JSON.parse(r.json) }));
+  }
+
+  /** A page of the audit log (src/runner/audit-table.ts), every event the views hold included. */
+  auditLog(query: AuditQuery): AuditPage {
+    if (this.audit.hasPending && this.db.open) this.flush();
+    return this.audit.page(query);
   }
 
   /** Applies every event from the start into a fresh read model, reporting progress. */

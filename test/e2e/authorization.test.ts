@@ -5,16 +5,16 @@ import type { Role } from '../../src/shared/schemas.js';
 import { type GqlResponse, TestServer, errorCode, ok, token } from '../support/server.js';
 
 /**
- * Every mutation, for every role, against a target in the actor's scope and one outside it:
- * allowed or FORBIDDEN, as issue 5 says (the expectations below are written from the issue, not
+ * Every mutation, for every role, against a target that is the actor's own unit, one below it and
+ * one elsewhere: allowed or FORBIDDEN, as issues 5 and 16 say (the expectations below are written from the issue, not
  * read from src/auth/policy.ts) — and a refusal writes nothing. "Nothing" is measured in the
  * store: the latest write before the attempt and a barrier write after it must be adjacent in
  * the store's global order (the embedded store numbers its events 1, 2, 3 …). Nothing else
  * writes: no demo data, reminders off.
  *
  * The actors all sit in province 01 (Hà Nội): focal_point@01, inspector@01, leader@01, admin@01.
- * Unit tree: GOV ─ BCA, BYT (ministries), 01 ─ 00004 (commune), 79 ─ 79001 (commune).
- * Out of scope is always the other province's side of the tree (79, or BCA for a rename).
+ * Unit tree: GOV ─ BCA, BYT (ministries), 01 ─ 00004 (commune) ─ 0000401 (village), 79 ─ 79001 (commune).
+ * The targets: own unit 01, descendant 00004, other 79 (the other province's side of the tree).
  */
 
 const schema = buildSchema(readFileSync(new URL('../../schemas/schema.graphql', import.meta.url), 'utf8'));
@@ -27,7 +27,17 @@ const as = async (role: Role, unit: string) => (tokens[`${role}@${unit}`] ??= aw
 const ROLES: Role[] = ['focal_point', 'inspector', 'leader', 'admin'];
 const ACTOR_UNIT = '01';
 const parentOf: Record<string, string> = { '01': 'GOV', '79': 'GOV', '00004': '01', '79001': '79', BCA: 'GOV', BYT: 'GOV' };
-const childOf: Record<string, string> = { '01': '00004', '79': '79001', GOV: 'BCA' };
+const childOf: Record<string, string> = { '01': '00004', '00004': '0000401', '79': '79001', GOV: 'BCA' };
+const kindOf: Record<string, string> = { '01': 'PROVINCE', '79': 'PROVINCE', '00004': 'COMMUNE' };
+const kindUnder: Record<string, string> = { '01': 'COMMUNE', '79': 'COMMUNE', '00004': 'VILLAGE' };
+type Where = 'own' | 'descendant' | 'other';
+const TARGETS: Record<Where, string> = { own: ACTOR_UNIT, descendant: '00004', other: '79' };
+const OWN: Where[] = ['own'];
+/** The actor's unit and the units below it. */
+const SUBTREE: Where[] = ['own', 'descendant'];
+/** Strictly below the actor's unit: the assigning or administering authority ("above" in the policy). */
+const BELOW: Where[] = ['descendant'];
+const ANYWHERE: Where[] = ['own', 'descendant', 'other'];
 const source = { number: '06/QĐ-TTg', date: '2022-01-06', issuer: 'Thủ tướng Chính phủ' };
 
 let serial = 0;
@@ -73,16 +83,11 @@ async function recordFinding(team: string, unit: string): Promise<{ inspectionId
   return { inspectionId, findingId };
 }
 
-type Allowed = 'in' | 'both';
 interface Row {
   /** Builds fresh preconditions around `target` (a unit) and returns the mutation's input. */
   prepare: (target: string) => Promise<Record<string, unknown>>;
-  /** Who may, and where: 'in' = in scope only, 'both' = out of scope too; absent = nowhere. */
-  allowed: Partial<Record<Role, Allowed>>;
-  /** The in-scope target per role, when not the actor's own unit 01. */
-  inScope?: Partial<Record<Role, string>>;
-  /** The out-of-scope target, when not 79. */
-  outOfScope?: string;
+  /** Who may, and where; absent = nowhere. */
+  allowed: Partial<Record<Role, Where[]>>;
 }
 
 const onTask = (more: (taskId: string, lead: string) => Promise<Record<string, unknown>> | Record<string, unknown> = () => ({})) =>
@@ -90,137 +95,122 @@ const onTask = (more: (taskId: string, lead: string) => Promise<Record<string, u
     const taskId = await assignTask(lead);
     return { taskId, ...(await more(taskId, lead)) };
   };
-/** Leaders decide for the units below them ("above" in the policy): in scope is the commune. */
-const below = { leader: '00004' } as const;
 
 const rows: Record<string, Row> = {
+  // Issue 16: an admin manages the units below their own. A unit registered under the target lies below it.
   registerUnit: {
-    prepare: async (parent) => ({ id: fresh('U'), kind: 'COMMUNE', name: `Xã ${serial}`, parentId: parent }),
-    allowed: { admin: 'both' }, // DESIGN §1 / policy: the administrator manages units, anywhere
+    prepare: async (parent) => ({ id: fresh('U'), kind: kindUnder[parent], name: `Đơn vị ${serial}`, parentId: parent }),
+    allowed: { admin: SUBTREE },
   },
   renameUnit: {
     prepare: async (unit) => ({ unitId: unit, name: `Tên mới ${fresh('N')}`, reason: 'Đổi tên theo nghị quyết' }),
-    allowed: { admin: 'both' },
-    outOfScope: 'BCA',
+    allowed: { admin: BELOW },
   },
   mergeUnits: {
-    prepare: async (parent) => {
-      const [a, b] = [fresh('U'), fresh('U')];
-      for (const id of [a, b]) await must('registerUnit', { id, kind: 'COMMUNE', name: `Xã ${id}`, parentId: parent }, await as('admin', 'GOV'));
-      return { from: [a], into: b, effectiveOn: '2025-07-01', reason: 'Sắp xếp đơn vị hành chính cấp xã' };
+    // A fresh sibling of the target (same kind, same parent) merges into it.
+    prepare: async (into) => {
+      const from = fresh('U');
+      await must('registerUnit', { id: from, kind: kindOf[into], name: `Đơn vị ${from}`, parentId: parentOf[into] }, await as('admin', 'GOV'));
+      return { from: [from], into, effectiveOn: '2025-07-01', reason: 'Sắp xếp đơn vị hành chính' };
     },
-    allowed: { admin: 'both' },
+    allowed: { admin: BELOW },
   },
   assignTask: {
     prepare: async (lead) => ({ id: fresh('T'), title: 'Nhiệm vụ mới', source, leadUnitId: lead, deadline: '2030-12-31' }),
-    allowed: { leader: 'in' },
-    inScope: below,
+    allowed: { leader: SUBTREE },
   },
   delegateTask: {
     prepare: onTask((_, lead) => ({ to: [{ leadUnitId: childOf[lead] }] })),
-    allowed: { leader: 'in' },
+    allowed: { leader: SUBTREE },
   },
   reassignTask: {
     prepare: onTask((_, lead) => ({ leadUnitId: lead === '01' ? '00004' : '01', reason: 'Điều chỉnh đơn vị chủ trì' })),
-    allowed: { leader: 'in' },
-    inScope: below,
+    allowed: { leader: BELOW },
   },
   reportProgress: {
     prepare: onTask(() => ({ percent: 40, note: 'Đã triển khai 40%' })),
-    allowed: { focal_point: 'in', leader: 'in' },
-    inScope: below,
+    allowed: { focal_point: OWN, leader: SUBTREE },
   },
   requestDeadlineExtension: {
     prepare: onTask(() => ({ proposedDeadline: '2031-06-30', reason: 'Chờ hạ tầng' })),
-    allowed: { focal_point: 'in', leader: 'in' }, // a leader asks for their own unit's tasks only
+    allowed: { focal_point: OWN, leader: OWN }, // a leader asks for their own unit's tasks only
   },
   decideDeadlineExtension: {
     prepare: onTask(async (taskId, lead) => {
       await must('requestDeadlineExtension', { taskId, proposedDeadline: '2031-06-30', reason: 'Chờ hạ tầng' }, await as('focal_point', lead));
       return { approve: true, reason: 'Đồng ý gia hạn' };
     }),
-    allowed: { leader: 'in' },
-    inScope: below,
+    allowed: { leader: BELOW },
   },
   reportCompletion: {
     prepare: onTask(() => ({ completedOn: '2026-01-15', evidence: 'Biên bản nghiệm thu' })),
-    allowed: { focal_point: 'in', leader: 'in' },
-    inScope: below,
+    allowed: { focal_point: OWN, leader: SUBTREE },
   },
   confirmCompletion: {
     prepare: onTask(async (taskId) => {
       await must('reportCompletion', { taskId, completedOn: '2026-01-15', evidence: 'Biên bản' });
       return { reason: 'Xác nhận hoàn thành' };
     }),
-    allowed: { leader: 'in' },
-    inScope: below,
+    allowed: { leader: BELOW },
   },
   rejectCompletion: {
     prepare: onTask(async (taskId) => {
       await must('reportCompletion', { taskId, completedOn: '2026-01-15', evidence: 'Biên bản' });
       return { reason: 'Chưa đạt' };
     }),
-    allowed: { leader: 'in' },
-    inScope: below,
+    allowed: { leader: BELOW },
   },
-  pauseTask: { prepare: onTask(() => ({ reason: 'Tạm hoãn' })), allowed: { leader: 'in' }, inScope: below },
+  pauseTask: { prepare: onTask(() => ({ reason: 'Tạm hoãn' })), allowed: { leader: BELOW } },
   resumeTask: {
     prepare: onTask(async (taskId) => {
       await must('pauseTask', { taskId, reason: 'Tạm hoãn' });
       return { reason: 'Tiếp tục' };
     }),
-    allowed: { leader: 'in' },
-    inScope: below,
+    allowed: { leader: BELOW },
   },
-  cancelTask: { prepare: onTask(() => ({ reason: 'Không còn phù hợp' })), allowed: { leader: 'in' }, inScope: below },
+  cancelTask: { prepare: onTask(() => ({ reason: 'Không còn phù hợp' })), allowed: { leader: BELOW } },
   raiseObstacle: {
     prepare: onTask(() => ({ id: fresh('O'), category: 'DATA', description: 'Dữ liệu dân cư chưa đồng bộ' })),
-    allowed: { focal_point: 'in', leader: 'in' },
-    inScope: below,
+    allowed: { focal_point: OWN, leader: SUBTREE },
   },
   escalateObstacle: {
     prepare: async (unit) => ({ obstacleId: await raiseObstacle(unit), toUnitId: parentOf[unit], reason: 'Vượt thẩm quyền' }),
-    allowed: { focal_point: 'in', leader: 'in' },
-    inScope: below,
+    allowed: { focal_point: OWN, leader: SUBTREE },
   },
   withdrawObstacle: {
     prepare: async (unit) => ({ obstacleId: await raiseObstacle(unit), reason: 'Đã tự xử lý' }),
-    allowed: { focal_point: 'in', leader: 'in' },
-    inScope: below,
+    allowed: { focal_point: OWN, leader: SUBTREE },
   },
   resolveObstacle: {
     prepare: async (unit) => ({ obstacleId: await raiseObstacle(unit), resolution: 'Đã bố trí kinh phí' }),
-    allowed: { leader: 'in' },
-    inScope: below,
+    allowed: { leader: SUBTREE },
   },
   planInspection: {
     prepare: async (unit) => ({ id: fresh('K'), title: 'Kiểm tra Đề án 06', targetUnitIds: [unit], from: '2026-01-01', to: '2026-03-31' }),
-    allowed: { inspector: 'both', leader: 'in' }, // an inspection team may inspect any unit
-    inScope: below,
+    allowed: { inspector: ANYWHERE, leader: SUBTREE }, // an inspection team may inspect any unit
   },
   recordFinding: {
     prepare: async (team) => ({
       inspectionId: await planInspection(team), unitId: team, severity: 'MEDIUM', description: 'Chưa cập nhật', recommendation: 'Cập nhật',
     }),
-    allowed: { inspector: 'in', leader: 'in' }, // the inspection's own team (or a leader above it)
+    allowed: { inspector: OWN, leader: SUBTREE }, // the inspection's own team (or a leader above it)
   },
   respondToFinding: {
     prepare: async (unit) => ({ ...(await recordFinding('GOV', unit)), response: 'Đã khắc phục' }),
-    allowed: { focal_point: 'in', leader: 'in' }, // the inspected unit responds
+    allowed: { focal_point: OWN, leader: SUBTREE }, // the inspected unit responds
   },
   closeFinding: {
     prepare: async (team) => ({ ...(await recordFinding(team, team)), reason: 'Đã khắc phục' }),
-    allowed: { inspector: 'in', leader: 'in' },
+    allowed: { inspector: OWN, leader: SUBTREE },
   },
   concludeInspection: {
     prepare: async (team) => ({ inspectionId: await planInspection(team), conclusion: 'Cơ bản hoàn thành' }),
-    allowed: { inspector: 'in', leader: 'in' },
+    allowed: { inspector: OWN, leader: SUBTREE },
   },
   registerWebhook: {
     // A kind these tests never cause: nothing is delivered to the (closed) port.
     prepare: async (unit) => ({ unitId: unit, url: 'http://127.0.0.1:9/hook', kinds: ['DeadlineExtensionRejected'], includeDescendants: false }),
-    allowed: { leader: 'in' },
-    inScope: below,
+    allowed: { leader: SUBTREE },
   },
   removeWebhook: {
     prepare: async (unit) => {
@@ -230,13 +220,11 @@ const rows: Record<string, Row> = {
       latest = Math.max(latest, Number(r.registerWebhook.position));
       return { webhookId: r.registerWebhook.webhook.id, reason: 'Không dùng nữa' };
     },
-    allowed: { leader: 'in' },
-    inScope: below,
+    allowed: { leader: SUBTREE },
   },
   submitPeriodicReport: {
     prepare: async (unit) => ({ unitId: unit, period: { kind: 'MONTHLY', key: '2025-06' }, narrative: 'Báo cáo tháng 6' }),
-    allowed: { focal_point: 'in', leader: 'in' },
-    inScope: below,
+    allowed: { focal_point: OWN, leader: SUBTREE },
   },
 };
 
@@ -261,7 +249,7 @@ beforeAll(async () => {
   const admin = await as('admin', 'GOV');
   const units: [string, string, string | null][] = [
     ['GOV', 'GOVERNMENT', null], ['BCA', 'MINISTRY', 'GOV'], ['BYT', 'MINISTRY', 'GOV'],
-    ['01', 'PROVINCE', 'GOV'], ['79', 'PROVINCE', 'GOV'], ['00004', 'COMMUNE', '01'], ['79001', 'COMMUNE', '79'],
+    ['01', 'PROVINCE', 'GOV'], ['79', 'PROVINCE', 'GOV'], ['00004', 'COMMUNE', '01'], ['79001', 'COMMUNE', '79'], ['0000401', 'VILLAGE', '00004'],
   ];
   for (const [id, kind, parentId] of units) await must('registerUnit', { id, kind, name: `Đơn vị ${id}`, parentId }, admin);
   await must('assignTask', { id: 'BARRIER', title: 'Mốc đo', source, leadUnitId: 'GOV' });
@@ -271,17 +259,16 @@ afterAll(async () => {
   await server?.dispose();
 });
 
-describe('authorisation, every mutation × every role × in and out of scope', () => {
+describe('authorisation, every mutation × every role × own unit, descendant, other', () => {
   it('covers every mutation the schema has', () => {
     expect(Object.keys(mutationFields).filter((m) => !rows[m]), 'mutations without a row: add one').toEqual([]);
   });
 
-  const cases = Object.entries(rows).flatMap(([name, row]) => ROLES.flatMap((role) => [
-    { name, row, role, where: 'in scope' as const, target: row.inScope?.[role] ?? ACTOR_UNIT, expected: row.allowed[role] === 'in' || row.allowed[role] === 'both' },
-    { name, row, role, where: 'out of scope' as const, target: row.outOfScope ?? '79', expected: row.allowed[role] === 'both' },
-  ]));
+  const cases = Object.entries(rows).flatMap(([name, row]) => ROLES.flatMap((role) => (Object.keys(TARGETS) as Where[]).map((where) => (
+    { name, row, role, where, target: TARGETS[where], expected: row.allowed[role]?.includes(where) ?? false }
+  ))));
 
-  it.each(cases)('$name by $role@01 $where ($target)', async ({ name, row, role, target, expected }) => {
+  it.each(cases)('$name by $role@01 on $where unit $target', async ({ name, row, role, target, expected }) => {
     const outcome = await attempt(name, row, role, target);
     if (expected) {
       expect(outcome, `${role} should be allowed to ${name} on ${target}`).toMatchObject({ allowed: true });
@@ -335,6 +322,14 @@ describe('authorisation at the edges of a scope', () => {
     await refusedWithNothingWritten('reportProgress', { taskId: 'NO-SUCH-TASK', percent: 5, note: 'x' }, await as('focal_point', '01'), 'NOT_FOUND');
     // Its own unit still writes.
     expect(ok(await run('reportProgress', { taskId: hidden, percent: 5, note: 'x' }, await as('focal_point', '79')))).toBeTruthy();
+  });
+
+  it('a province admin may not merge a unit from elsewhere into one of theirs; the GOV admin may rename any unit', async () => {
+    const from = fresh('U');
+    await must('registerUnit', { id: from, kind: 'COMMUNE', name: `Xã ${from}`, parentId: '79' }, await as('admin', 'GOV'));
+    await refusedWithNothingWritten('mergeUnits', { from: [from], into: '00004', effectiveOn: '2025-07-01', reason: 'x' }, await as('admin', ACTOR_UNIT));
+    await must('renameUnit', { unitId: '79', name: 'Thành phố Hồ Chí Minh', reason: 'Đổi tên' }, await as('admin', 'GOV'));
+    await must('renameUnit', { unitId: 'GOV', name: 'Chính phủ nước CHXHCN Việt Nam', reason: 'Đổi tên' }, await as('admin', 'GOV'));
   });
 
   it('the GOV leader may do what leaders do anywhere, including on GOV-led tasks', async () => {

@@ -3,11 +3,11 @@ import { buildSchema, parse, validate } from 'graphql';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditEntry } from '../../projections/audit.js';
 import type { Ctx } from '../../src/api/nodes.js';
 import { auditResolvers } from '../../src/api/resolvers/audit.js';
 import { type App, createApp } from '../../src/app/app.js';
 import type { CommandContext } from '../../src/app/run-command.js';
-import { AuditTrail } from '../../src/audit/log.js';
 import { loadConfig } from '../../src/config.js';
 import { TiendoError } from '../../src/errors.js';
 import type { Actor, Role } from '../../src/shared/schemas.js';
@@ -137,15 +137,26 @@ describe('auditLog', () => {
   });
 });
 
-describe('AuditTrail', () => {
+describe('the audit projection (projections/audit.ts)', () => {
+  const parents: Record<string, string> = { '01': 'GOV', '79': 'GOV', '00004': '01' };
+  const context = (streamUnits: readonly string[]) => ({ streamUnits, taskLead: () => undefined, parentOf: (u: string) => parents[u] ?? null });
+  const base = { revision: 0, position: '1', recordedAt: '2026-01-01T00:00:00Z', metadata: { actor: gov, occurredAt: '2026-01-01T00:00:00Z', correlationId: 'r' } };
+
   it('works out the units of events it does not know, by their field names', () => {
-    const trail = new AuditTrail();
-    const base = { revision: 0, position: '1', recordedAt: '2026-01-01T00:00:00Z', metadata: { actor: gov, occurredAt: '2026-01-01T00:00:00Z', correlationId: 'r' } };
-    const planned = trail.add({ ...base, id: 'e1', stream: 'inspection-K1', type: 'InspectionPlanned', data: { inspectionId: 'K1', teamUnitId: 'GOV', targetUnitIds: ['01', '79'] } });
-    expect(planned.units.sort()).toEqual(['01', '79', 'GOV']);
+    const planned = auditEntry({ ...base, id: 'e1', stream: 'inspection-K1', type: 'InspectionPlanned', data: { inspectionId: 'K1', teamUnitId: 'GOV', targetUnitIds: ['01', '79'] } }, 1, context([]));
+    expect(planned.record.units.sort()).toEqual(['01', '79', 'GOV']);
     // A later event of the same stream concerns the same units, though it names none.
-    const concluded = trail.add({ ...base, id: 'e2', stream: 'inspection-K1', type: 'InspectionConcluded', data: { inspectionId: 'K1', conclusion: 'x' } });
-    expect(concluded.units.sort()).toEqual(['01', '79', 'GOV']);
+    const concluded = auditEntry({ ...base, id: 'e2', stream: 'inspection-K1', type: 'InspectionConcluded', data: { inspectionId: 'K1', conclusion: 'x' } }, 2, context(planned.streamUnits));
+    expect(concluded.record.units.sort()).toEqual(['01', '79', 'GOV']);
+  });
+
+  it('files a record under the units it concerns and every unit above them; a re-parented unit is refiled', () => {
+    const found = auditEntry({ ...base, id: 'e3', stream: 'inspection-K2', type: 'FindingRecorded', data: { inspectionId: 'K2', unitId: '00004' } }, 3, context([]));
+    expect(found.filedUnder.sort()).toEqual(['00004', '01', 'GOV']);
+    expect(found.refile).toBeNull();
+    const moved = auditEntry({ ...base, id: 'e4', stream: 'unit-00004', type: 'UnitReparented', data: { unitId: '00004', parentId: '79', previousParentId: '01' } }, 4,
+      { ...context([]), parentOf: (u: string) => ({ ...parents, '00004': '79' })[u] ?? null });
+    expect(moved.refile).toEqual({ unitId: '00004', under: ['79', 'GOV'] });
   });
 });
 

@@ -1,0 +1,124 @@
+import type { RecordedEvent } from '../src/eventstore/port.js';
+import type { Actor, Basis } from '../src/shared/schemas.js';
+
+/**
+ * The audit log's projection: every stored event as "who did what, when, from which request".
+ * Events carry it all in their metadata (actor, occurredAt, correlationId = the request id,
+ * causationId, clientMutationId, reason, basis); what the projection works out is which units an
+ * event concerns, and files it under them and every unit above them, so that a leader's page of
+ * their subtree is one range of an index. Every stored event, unreadable ones included: the log
+ * is of what the store holds.
+ */
+export interface AuditRecord {
+  /** Place in the store's global order (the read model's event count): the cursor key. */
+  seq: number;
+  id: string;
+  stream: string;
+  type: string;
+  at: string;
+  recordedAt: string;
+  actor: Actor;
+  correlationId: string;
+  causationId: string | null;
+  clientMutationId: string | null;
+  reason: string | null;
+  basis: Basis[];
+  /** The task the event concerns, when it concerns one. */
+  taskId: string | null;
+  /** The units it concerns: those named in its stream so far and in it, and its task's lead unit. */
+  units: string[];
+}
+
+/** What the projection reads besides the event: the state it kept and the read model's unit tree. */
+export interface AuditContext {
+  /** Units named in the event's stream before it. */
+  streamUnits: readonly string[];
+  /** A task's lead unit now (after the event). */
+  taskLead: (taskId: string) => string | undefined;
+  /** A unit's parent in the tree as it stands after the event. */
+  parentOf: (unitId: string) => string | null | undefined;
+}
+
+export interface AuditEntry {
+  record: AuditRecord;
+  /** The units named in its stream, this event included: the next event's `streamUnits`. */
+  streamUnits: string[];
+  /** The units it concerns and every unit above them: a leader of any of them may read it. */
+  filedUnder: string[];
+  /** A unit moved in the tree (a merger re-parents it): all filed under it is filed under these too. */
+  refile: { unitId: string; under: string[] } | null;
+}
+
+interface StoredMetadata {
+  actor?: Partial<Actor>;
+  occurredAt?: string;
+  correlationId?: string;
+  causationId?: string | null;
+  clientMutationId?: string;
+  reason?: string;
+  basis?: Basis[];
+}
+
+/** Data fields that name a unit, by tiendo's naming: unitId, leadUnitId, teamUnitId, toUnitId … */
+const UNIT_FIELD = /^(unitId|[a-z][A-Za-z]*UnitId|into)$/;
+/** … and lists of them: targetUnitIds, coordinatorIds. */
+const UNIT_LIST_FIELD = /^([a-z][A-Za-z]*UnitIds|coordinatorIds)$/;
+/** Deeper than the tree can be: a cycle in tampered data stops here. */
+const MAX_DEPTH = 64;
+
+function unitsNamedIn(data: unknown): string[] {
+  if (!data || typeof data !== 'object') return [];
+  const out: string[] = [];
+  for (const [key, value] of Object.entries(data as Record<string, unknown>)) {
+    if (typeof value === 'string' && UNIT_FIELD.test(key)) out.push(value);
+    else if (Array.isArray(value) && UNIT_LIST_FIELD.test(key)) out.push(...value.filter((v): v is string => typeof v === 'string'));
+    else if (key === 'children' && Array.isArray(value)) {
+      // A delegation names the units it hands the task down to.
+      for (const child of value) if (child && typeof (child as { leadUnitId?: unknown }).leadUnitId === 'string') out.push((child as { leadUnitId: string }).leadUnitId);
+    }
+  }
+  return out;
+}
+
+function above(unitId: string, parentOf: AuditContext['parentOf']): string[] {
+  const out: string[] = [];
+  for (let u = parentOf(unitId); u && out.length < MAX_DEPTH; u = parentOf(u)) out.push(u);
+  return out;
+}
+
+/** Pure: the audit entry of one stored event, numbered `seq`, given what came before it. */
+export function auditEntry(event: RecordedEvent, seq: number, ctx: AuditContext): AuditEntry {
+  const meta = (event.metadata ?? {}) as StoredMetadata;
+  const data = (event.data ?? {}) as Record<string, unknown>;
+  const streamUnits = [...new Set([...ctx.streamUnits, ...unitsNamedIn(data)])];
+  const taskId = typeof data.taskId === 'string' ? data.taskId : null;
+  const lead = taskId ? ctx.taskLead(taskId) : undefined;
+  const units = lead && !streamUnits.includes(lead) ? [...streamUnits, lead] : streamUnits;
+  const filedUnder = new Set<string>();
+  for (const u of units) {
+    filedUnder.add(u);
+    for (const a of above(u, ctx.parentOf)) filedUnder.add(a);
+  }
+  const moved = event.type === 'UnitReparented' && typeof data.unitId === 'string' ? data.unitId : null;
+  return {
+    record: {
+      seq,
+      id: event.id,
+      stream: event.stream,
+      type: event.type,
+      at: meta.occurredAt ?? event.recordedAt,
+      recordedAt: event.recordedAt,
+      actor: { id: meta.actor?.id ?? 'unknown', role: meta.actor?.role ?? 'admin', unit: meta.actor?.unit ?? 'unknown' } as Actor,
+      correlationId: meta.correlationId ?? '',
+      causationId: meta.causationId ?? null,
+      clientMutationId: meta.clientMutationId ?? null,
+      reason: meta.reason ?? null,
+      basis: Array.isArray(meta.basis) ? meta.basis : [],
+      taskId,
+      units,
+    },
+    streamUnits,
+    filedUnder: [...filedUnder],
+    refile: moved ? { unitId: moved, under: above(moved, ctx.parentOf) } : null,
+  };
+}

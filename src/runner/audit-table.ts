@@ -1,0 +1,200 @@
+import type Database from 'better-sqlite3';
+import { type AuditEntry, type AuditRecord, auditEntry } from '../../projections/audit.js';
+import type { RecordedEvent } from '../eventstore/port.js';
+import type { Views } from './views.js';
+
+/**
+ * The audit log's read model in views.db, kept by the runner with the other views (projection:
+ * projections/audit.ts). A page is a range of one index in the store's order, whatever the filter:
+ *   audit         a row per event: the record, and the columns filters ask about
+ *   audit_units   (unit, seq) for every unit a record is filed under: a unit's subtree is one range
+ *   audit_blocks  the earliest and latest occurredAt of every BLOCK events: a time window becomes a
+ *                 range of seq (occurredAt follows the store's order but for backdated events)
+ *   audit_streams the units named in each stream so far: the projection's state
+ */
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS audit (
+  seq INTEGER PRIMARY KEY,
+  at_ms INTEGER NOT NULL,
+  actor_id TEXT NOT NULL,
+  action TEXT NOT NULL,
+  task_id TEXT,
+  json TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_actor ON audit (actor_id, seq);
+CREATE INDEX IF NOT EXISTS audit_action ON audit (action, seq);
+CREATE TABLE IF NOT EXISTS audit_units (unit TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (unit, seq)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS audit_blocks (block INTEGER PRIMARY KEY, min_at_ms INTEGER NOT NULL, max_at_ms INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS audit_streams (stream TEXT PRIMARY KEY, units TEXT NOT NULL) WITHOUT ROWID;
+`;
+const BLOCK_BITS = 10;
+/**
+ * Entries kept before they are written on their own: the runner writes them with the rest every
+ * 1000 events, except in a rebuild, which writes nothing else until its end (a crash in between
+ * leaves no checkpoint, and the next start rebuilds from nothing).
+ */
+const WRITE_EVERY = 10_000;
+/** Index entries counted at most to choose the narrower of two filters (unitIsNarrower). */
+const ESTIMATE_CAP = 20_000;
+/** Streams whose units are kept in memory; beyond, they are read back from audit_streams. */
+const STREAM_CACHE = 50_000;
+
+export interface AuditQuery {
+  /** Inclusive bounds on when it happened, in epoch ms. */
+  fromMs?: number | null;
+  toMs?: number | null;
+  actorId?: string | null;
+  /** Event types (AuditEntry.action). */
+  actions?: readonly string[] | null;
+  /** Records filed under this unit (it or a unit below it concerned); null: every record. */
+  unitId?: string | null;
+  /** Tasks whose records are left out (confidential ones the reader may not see). */
+  hiddenTaskIds?: readonly string[];
+  first: number;
+  afterSeq?: number;
+}
+
+export interface AuditPage {
+  /** The records after the cursor, at most `first`, oldest first. */
+  records: AuditRecord[];
+  hasNextPage: boolean;
+  /** Every record the filter lets through: counted on request, it reads every match. */
+  count: () => number;
+}
+
+export class AuditTable {
+  private pending: AuditEntry[] = [];
+  private readonly streams = new Map<string, string[]>();
+  private readonly statements = new Map<string, Database.Statement>();
+
+  constructor(private readonly db: Database.Database) {
+    db.exec(SCHEMA);
+  }
+
+  get hasPending(): boolean {
+    return this.pending.length > 0;
+  }
+
+  /** The event numbered `seq`, after the views applied it (their tree is the one it is filed in). */
+  add(event: RecordedEvent, seq: number, views: Views): void {
+    const entry = auditEntry(event, seq, {
+      streamUnits: this.streamUnits(event.stream),
+      taskLead: (taskId) => views.tasks.get(taskId)?.leadUnitId,
+      parentOf: (unitId) => views.units.get(unitId)?.parentId,
+    });
+    this.streams.set(event.stream, entry.streamUnits);
+    this.pending.push(entry);
+    if (this.pending.length >= WRITE_EVERY) this.db.transaction(() => this.write())();
+  }
+
+  /** Writes the pending entries; the runner calls it inside its transaction with the checkpoint. */
+  write(): void {
+    if (this.pending.length === 0) return;
+    const putRecord = this.statement('INSERT OR REPLACE INTO audit (seq, at_ms, actor_id, action, task_id, json) VALUES (?, ?, ?, ?, ?, ?)');
+    const putUnit = this.statement('INSERT OR IGNORE INTO audit_units (unit, seq) VALUES (?, ?)');
+    const refile = this.statement('INSERT OR IGNORE INTO audit_units (unit, seq) SELECT ?, seq FROM audit_units WHERE unit = ?');
+    const putBlock = this.statement(`INSERT INTO audit_blocks (block, min_at_ms, max_at_ms) VALUES (?, ?, ?)
+      ON CONFLICT (block) DO UPDATE SET min_at_ms = min(min_at_ms, excluded.min_at_ms), max_at_ms = max(max_at_ms, excluded.max_at_ms)`);
+    const putStream = this.statement('INSERT OR REPLACE INTO audit_streams (stream, units) VALUES (?, ?)');
+    const streams = new Map<string, string[]>();
+    for (const { record, filedUnder, refile: moved, streamUnits } of this.pending) {
+      const { seq, ...rest } = record;
+      const atMs = instant(record.at);
+      putRecord.run(seq, atMs, record.actor.id, record.type, record.taskId, JSON.stringify(rest));
+      for (const unit of filedUnder) putUnit.run(unit, seq);
+      // In order: what was filed under the moved unit up to here is filed under its new ancestors.
+      if (moved) for (const unit of moved.under) refile.run(unit, moved.unitId);
+      putBlock.run(seq >> BLOCK_BITS, atMs, atMs);
+      streams.set(record.stream, streamUnits);
+    }
+    for (const [stream, units] of streams) putStream.run(stream, JSON.stringify(units));
+    this.pending = [];
+    if (this.streams.size > STREAM_CACHE) this.streams.clear();
+  }
+
+  wipe(): void {
+    this.db.exec('DELETE FROM audit; DELETE FROM audit_units; DELETE FROM audit_blocks; DELETE FROM audit_streams;');
+    this.pending = [];
+    this.streams.clear();
+  }
+
+  /** A page of the log, oldest first; the caller writes what is pending first. */
+  page(q: AuditQuery): AuditPage {
+    const empty = { records: [], hasNextPage: false, count: () => 0 };
+    const byUnit = !!q.unitId && this.unitIsNarrower(q);
+    const bySeq = byUnit ? 'u.seq' : 'a.seq';
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (q.unitId) {
+      where.push(byUnit ? 'u.unit = ?' : 'EXISTS (SELECT 1 FROM audit_units u WHERE u.unit = ? AND u.seq = a.seq)');
+      params.push(q.unitId);
+    }
+    if (q.fromMs != null || q.toMs != null) {
+      const fromMs = q.fromMs ?? Number.MIN_SAFE_INTEGER;
+      const toMs = q.toMs ?? Number.MAX_SAFE_INTEGER;
+      const blocks = this.statement('SELECT min(block) AS lo, max(block) AS hi FROM audit_blocks WHERE max_at_ms >= ? AND min_at_ms <= ?')
+        .get(fromMs, toMs) as { lo: number | null; hi: number | null };
+      if (blocks.lo === null || blocks.hi === null) return empty;
+      where.push(`${bySeq} BETWEEN ? AND ?`, 'a.at_ms BETWEEN ? AND ?');
+      params.push(blocks.lo << BLOCK_BITS, ((blocks.hi + 1) << BLOCK_BITS) - 1, fromMs, toMs);
+    }
+    if (q.actorId) {
+      where.push('a.actor_id = ?');
+      params.push(q.actorId);
+    }
+    if (q.actions?.length) {
+      where.push(`a.action IN (${q.actions.map(() => '?').join(', ')})`);
+      params.push(...q.actions);
+    }
+    if (q.hiddenTaskIds?.length) {
+      where.push('(a.task_id IS NULL OR a.task_id NOT IN (SELECT value FROM json_each(?)))');
+      params.push(JSON.stringify(q.hiddenTaskIds));
+    }
+    // CROSS JOIN keeps SQLite to the order chosen: the unit's range of audit_units first.
+    const from = byUnit ? 'audit_units u CROSS JOIN audit a ON a.seq = u.seq' : 'audit a';
+    const rows = this.statement(`SELECT a.seq, a.json FROM ${from} WHERE ${[...where, `${bySeq} > ?`].join(' AND ')} ORDER BY ${bySeq} LIMIT ?`)
+      .all(...params, q.afterSeq ?? 0, q.first + 1) as { seq: number; json: string }[];
+    const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    return {
+      records: rows.slice(0, q.first).map((r) => ({ seq: r.seq, ...(JSON.parse(r.json) as Omit<AuditRecord, 'seq'>) })),
+      hasNextPage: rows.length > q.first,
+      count: () => (this.statement(`SELECT count(*) AS n FROM ${from} ${filter}`).get(...params) as { n: number }).n,
+    };
+  }
+
+  /**
+   * Whether the unit's range of audit_units holds fewer entries after the cursor than the actor's or
+   * the kinds' range of audit: the page is read along the narrower, the other filters checked row
+   * by row. Counted from the indexes alone, up to a cap: a few milliseconds at most.
+   */
+  private unitIsNarrower(q: AuditQuery): boolean {
+    if (!q.actorId && !q.actions?.length) return true;
+    const after = q.afterSeq ?? 0;
+    const capped = (sql: string, ...params: unknown[]) =>
+      (this.statement(`SELECT count(*) AS n FROM (${sql} LIMIT ${ESTIMATE_CAP})`).get(...params) as { n: number }).n;
+    const unit = capped('SELECT 1 FROM audit_units WHERE unit = ? AND seq > ?', q.unitId, after);
+    const actor = q.actorId ? capped('SELECT 1 FROM audit WHERE actor_id = ? AND seq > ?', q.actorId, after) : Infinity;
+    const kinds = q.actions?.length
+      ? q.actions.reduce((n, action) => n + capped('SELECT 1 FROM audit WHERE action = ? AND seq > ?', action, after), 0)
+      : Infinity;
+    return unit <= Math.min(actor, kinds);
+  }
+
+  private streamUnits(stream: string): string[] {
+    const known = this.streams.get(stream);
+    if (known) return known;
+    const row = this.statement('SELECT units FROM audit_streams WHERE stream = ?').get(stream) as { units: string } | undefined;
+    return row ? (JSON.parse(row.units) as string[]) : [];
+  }
+
+  private statement(sql: string): Database.Statement {
+    let s = this.statements.get(sql);
+    if (!s) this.statements.set(sql, (s = this.db.prepare(sql)));
+    return s;
+  }
+}
+
+const instant = (s: string) => {
+  const ms = new Date(s).getTime();
+  return Number.isNaN(ms) ? 0 : ms;
+};
