@@ -32,7 +32,7 @@ export interface Cause {
 }
 
 export interface Explanation {
-  /** The field as asked (`target:CODE` stays so); `name` is taskFields' name for it. */
+  /** The field as asked (`target:CODE` stays so). */
   field: string;
   value: string | null;
   /** When the field took its value (status: when the task entered it). */
@@ -45,7 +45,7 @@ export interface Explanation {
   links: Cause[];
 }
 
-/** A field `why` explains: status, or one of taskFields' names. */
+/** A field `why` explains, as asked; `name`: status or taskFields' name for it. */
 export interface WhyField { asked: string; name: string; indicator: string | null }
 
 /** Reads the field argument; anything else is BAD_USER_INPUT naming the fields there are. */

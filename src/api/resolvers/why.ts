@@ -75,6 +75,8 @@ export const whyResolvers = {
       }
       const events = await ctx.tiendo.runner.events(taskStream(task.id), { upToRevision: task.version, ...(src.until ? { until: src.until } : {}) });
       const steps = taskSteps(events);
+      // The view holds the task, so its stream does; an unreadable assignment leaves nothing to explain.
+      if (steps.length === 0) throw notFound('TASK', args.taskId);
       const explanation = explain({ field, at: src.at, dueSoonDays: ctx.tiendo.config.TIENDO_DUE_SOON_DAYS, steps, cited: await citedEvents(ctx, src, events) });
       return {
         ...explanation, task, asOf: src.at,
