@@ -24,32 +24,44 @@ export interface HistoryEntry {
 const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 
 /**
- * Field-by-field difference of two versions of a task, in the API's names and serialisation
- * (a date as YYYY-MM-DD, a unit as its id). history, commitmentChanges and compare all use it.
+ * A task's fields in the API's names and serialisation (a date as YYYY-MM-DD, a unit as its id,
+ * a target as `indicators.<code>.target`): what history diffs and `why` explains.
+ */
+export function taskFields(task: Task | null): Map<string, string | null> {
+  const fields = new Map<string, string | null>([
+    ['title', str(task?.title)],
+    ['description', str(task?.description)],
+    ['output', str(task?.output)],
+    ['lead', str(task?.leadUnitId)],
+    ['coordinators', task?.coordinatorIds.join(', ') || null],
+    ['deadline', str(task?.deadline)],
+    ['confidential', str(task?.confidential)],
+    ['phase', str(task?.phase)],
+    ['progress', str(task?.progress)],
+    ['children', task?.childIds.join(', ') || null],
+  ]);
+  for (const i of task?.indicators ?? []) {
+    fields.set(`indicators.${i.code}.target`, str(i.target));
+    fields.set(`indicators.${i.code}.actual`, str(i.actual));
+  }
+  return fields;
+}
+
+/** The names taskFields gives every task (indicators add theirs). */
+export const TASK_FIELD_NAMES: readonly string[] = [...taskFields(null).keys()];
+
+/**
+ * Field-by-field difference of two versions of a task (taskFields' names and serialisation).
+ * history, commitmentChanges and compare all use it.
  */
 export function diffTasks(before: Task | null, after: Task | null): FieldChange[] {
+  const a = taskFields(before);
+  const b = taskFields(after);
   const changes: FieldChange[] = [];
-  const field = (name: string, a: unknown, b: unknown) => {
-    const from = str(a);
-    const to = str(b);
-    if (from !== to) changes.push({ field: name, from, to });
-  };
-  field('title', before?.title, after?.title);
-  field('description', before?.description, after?.description);
-  field('output', before?.output, after?.output);
-  field('lead', before?.leadUnitId, after?.leadUnitId);
-  field('coordinators', before?.coordinatorIds.join(', ') || null, after?.coordinatorIds.join(', ') || null);
-  field('deadline', before?.deadline, after?.deadline);
-  field('confidential', before?.confidential, after?.confidential);
-  field('phase', before?.phase, after?.phase);
-  field('progress', before?.progress, after?.progress);
-  field('children', before?.childIds.join(', ') || null, after?.childIds.join(', ') || null);
-  const codes = new Set([...(before?.indicators ?? []), ...(after?.indicators ?? [])].map((i) => i.code));
-  for (const code of codes) {
-    const a = before?.indicators.find((i) => i.code === code);
-    const b = after?.indicators.find((i) => i.code === code);
-    field(`indicators.${code}.target`, a?.target, b?.target);
-    field(`indicators.${code}.actual`, a?.actual, b?.actual);
+  for (const field of new Set([...a.keys(), ...b.keys()])) {
+    const from = a.get(field) ?? null;
+    const to = b.get(field) ?? null;
+    if (from !== to) changes.push({ field, from, to });
   }
   return changes;
 }

@@ -13,3 +13,22 @@ export function evolveTaskView(view: TaskView | null, e: DomainEnvelope): TaskVi
   if (!next) return null;
   return { ...next, version: e.revision, basis: e.type === 'TaskAssigned' ? e.meta.basis : view!.basis };
 }
+
+/** One event of a task's stream with the view before and after it. */
+export interface TaskStep { event: DomainEnvelope; before: TaskView | null; after: TaskView }
+
+/**
+ * Pure: a task's stream folded by evolveTaskView, a step per event the view takes (events before
+ * the assignment, which the view ignores, are left out). History and `why` read a task this way.
+ */
+export function taskSteps(events: Iterable<DomainEnvelope>): TaskStep[] {
+  const steps: TaskStep[] = [];
+  let view: TaskView | null = null;
+  for (const event of events) {
+    const after = evolveTaskView(view, event);
+    if (!after) continue;
+    steps.push({ event, before: view, after });
+    view = after;
+  }
+  return steps;
+}

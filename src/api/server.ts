@@ -20,6 +20,7 @@ import { progressResolvers } from './resolvers/progress.js';
 import { reportResolvers } from './resolvers/reports.js';
 import { actorNode, basisResolvers, taskResolvers } from './resolvers/tasks.js';
 import { unitResolvers } from './resolvers/units.js';
+import { whyResolvers } from './resolvers/why.js';
 import { DateScalar, DateTimeScalar } from './scalars.js';
 import { registerGraphqlOperations, registerOperations, requestLogger } from '../ops/wiring.js';
 
@@ -77,7 +78,7 @@ export async function buildServer(app: App, log: Logger): Promise<FastifyInstanc
     resolvers: mergeResolvers(
       { Date: DateScalar, DateTime: DateTimeScalar } as unknown as ResolverMap,
       unitResolvers, taskResolvers, basisResolvers, progressResolvers, obstacleResolvers, inspectionResolvers, reportResolvers,
-      mutationResolvers, recordMutationResolvers, auditResolvers,
+      mutationResolvers, recordMutationResolvers, auditResolvers, whyResolvers,
       { Query: { me: (_: unknown, __: unknown, ctx: Ctx) => actorNode({ ...ctx.actor }, source(ctx.tiendo.runner.views, ctx.now, false)) } },
       ...operations.resolvers,
     ) as never,

@@ -8,6 +8,7 @@ import { evolveObstacle } from '../obstacles/evolve.js';
 import type { Obstacle, ObstacleState } from '../obstacles/state.js';
 import type { Views } from '../runner/views.js';
 import { readableId } from '../shared/ids.js';
+import { checkBasis } from './basis.js';
 import { parse } from './parse.js';
 import { type CommandContext, runCommand } from './run-command.js';
 
@@ -35,6 +36,7 @@ export class ObstacleCommands {
       // A confidential task the actor may not see does not exist for them (no existence oracle).
       if (!task || !canSeeTask(ctx.actor, task, (u, a) => views.isWithin(u, a))) throw notFound('TASK', data.taskId);
       authorize('raiseObstacle', ctx.actor, task.leadUnitId, views);
+      checkBasis(data.basis, views);
     });
   }
 

@@ -11,19 +11,11 @@ import type { TaskState } from '../tasks/state.js';
 import type { Views } from '../runner/views.js';
 import type { Basis } from '../shared/schemas.js';
 import { encode } from '../events.js';
+import { checkBasis } from './basis.js';
 import { parse } from './parse.js';
 import { type CommandContext, type CommandResult, runCommand } from './run-command.js';
 
 type Cmd = C.TaskCommand;
-
-/** A basis that names an obstacle, finding or inspection must name one that exists: that link answers "why". */
-function checkBasis(basis: Basis[], views: Views): void {
-  for (const b of basis) {
-    if (b.kind === 'OBSTACLE' && !views.obstacles.has(b.ref)) throw notFound('OBSTACLE', b.ref);
-    if (b.kind === 'FINDING' && !views.findingIndex.has(b.ref)) throw notFound('FINDING', b.ref);
-    if (b.kind === 'INSPECTION' && !views.inspections.has(b.ref)) throw notFound('INSPECTION', b.ref);
-  }
-}
 
 /** The task commands: validate input, authorise against the policy table, decide, append. */
 export class TaskCommands {

@@ -33,7 +33,7 @@ export function decideObstacle(command: ObstacleCommand, state: ObstacleState, c
           obstacleId: c.id, taskId: task.id, unitId: task.leadUnitId, category: c.category, description: c.description,
           proposedSolution: c.proposedSolution || null, decisionUnitId: c.decisionUnitId ?? null,
         },
-        reason: c.description,
+        reason: c.description, basis: c.basis,
       }];
     }
     case 'EscalateObstacle': {

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { deflateRaw, inflateRawSync } from 'node:zlib';
 import type { Logger } from 'pino';
 import { type HistoryEntry, historyEntry } from '../../projections/history.js';
-import { type TaskView, evolveTaskView } from '../../projections/task-view.js';
+import { taskSteps } from '../../projections/task-view.js';
 import type { EventStore, RecordedEvent, Subscription } from '../eventstore/port.js';
 import { type DomainEnvelope, decode } from '../events.js';
 import { taskStream } from '../tasks/events.js';
@@ -416,16 +416,14 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
   }
 
   /**
-   * A task's history: its stream folded by the same projection as the views, an entry per event
-   * with the fields it changed; entries up to `until` (occurredAt) and `upToRevision` (the version
-   * the caller shows, so history and task agree), paged by revision.
+   * A stream's events as the projections read them: decoded (an unreadable one skipped, as the
+   * views skip it), up to revision `upToRevision` and, when `until` is given, only those that
+   * occurred by then (as an asOf replay applies them).
    */
-  async history(taskId: string, opts: { until?: string; upToRevision?: number; first: number; after?: number }): Promise<HistoryPage> {
-    const until = opts.until ?? '9999';
+  async events(stream: string, opts: { until?: string; upToRevision?: number } = {}): Promise<DomainEnvelope[]> {
     const upTo = opts.upToRevision ?? Number.MAX_SAFE_INTEGER;
-    const entries: HistoryEntry[] = [];
-    let task: TaskView | null = null;
-    for (const r of await this.store.readStream(taskStream(taskId))) {
+    const out: DomainEnvelope[] = [];
+    for (const r of await this.store.readStream(stream)) {
       if (r.revision > upTo) break;
       let e: DomainEnvelope;
       try {
@@ -433,11 +431,20 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
       } catch {
         continue; // counted and logged by the live runner; the views skip it the same way
       }
-      const after = evolveTaskView(task, e);
-      if (!after) continue;
-      if (e.meta.occurredAt <= until) entries.push(historyEntry(task, after, e));
-      task = after;
+      if (!opts.until || e.meta.occurredAt <= opts.until) out.push(e);
     }
+    return out;
+  }
+
+  /**
+   * A task's history: its stream folded by the same projection as the views, an entry per event
+   * with the fields it changed; entries up to `until` (occurredAt) and `upToRevision` (the version
+   * the caller shows, so history and task agree), paged by revision.
+   */
+  async history(taskId: string, opts: { until?: string; upToRevision?: number; first: number; after?: number }): Promise<HistoryPage> {
+    const until = opts.until ?? '9999';
+    const steps = taskSteps(await this.events(taskStream(taskId), { ...(opts.upToRevision === undefined ? {} : { upToRevision: opts.upToRevision }) }));
+    const entries = steps.filter((s) => s.event.meta.occurredAt <= until).map((s) => historyEntry(s.before, s.after, s.event));
     const rest = entries.filter((h) => h.revision > (opts.after ?? -1));
     const page = rest.slice(0, opts.first);
     return { entries: page, cursors: page.map((h) => String(h.revision)), hasNextPage: rest.length > opts.first, totalCount: entries.length };

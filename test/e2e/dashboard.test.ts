@@ -201,6 +201,24 @@ describeBrowser(`dashboard in headless Chromium${hasChromium ? '' : ' (skipped: 
     expect(entry).toContain('27/06/2022');
     const history = ok(await server.gql<{ task: { history: { totalCount: number } } }>('{ task(id: "DA06-04") { history { totalCount } } }', {}, leader));
     expect(await page.locator('#timeline > li').count()).toBe(history.task.history.totalCount);
+    // Why (issue 17): the deadline's chain of causes, nearest first, in Vietnamese; the status explains itself.
+    await page.waitForSelector('.why-slot[data-state="loaded"]');
+    const whyDeadline = page.locator('#why-deadline');
+    expect(await whyDeadline.locator('h3').innerText()).toBe('Vì sao thời hạn là 31/12/2022?');
+    expect(await whyDeadline.locator('li.why-link').evaluateAll((els) => els.map((e) => `${e.getAttribute('data-kind')} ${e.getAttribute('data-event')}`))).toEqual([
+      'SET_BY DeadlineExtensionApproved', 'DECIDED_ON_BASIS_OF DeadlineExtensionRequested', 'REQUESTED_BECAUSE_OF ObstacleRaised',
+    ]);
+    const chain = await whyDeadline.innerText();
+    expect(chain).toContain('Được xác định bởi Đồng ý gia hạn');
+    expect(chain).toContain('Đồng ý gia hạn theo kết luận của Tổ công tác');
+    expect(chain).toContain('demo-leader');
+    expect(chain).toContain('Đề nghị vì Nêu khó khăn, vướng mắc — Vướng mắc VM-DA06-04 (Phối hợp liên ngành');
+    const whyStatus = await text('#why-status');
+    expect(whyStatus).toContain('Vì sao tình trạng là “Đã hoàn thành đúng hạn”?');
+    expect(whyStatus).toContain('Đã hoàn thành đúng hạn từ ngày 05/01/2023: thời hạn 31/12/2022 có hiệu lực, đã báo cáo hoàn thành.');
+    expect(await page.locator('#why-status li.why-link').evaluateAll((els) => els.map((e) => e.getAttribute('data-event')))).toEqual([
+      'CompletionConfirmed', 'CompletionReported', 'DeadlineExtensionApproved', 'DeadlineExtensionRequested', 'ObstacleRaised',
+    ]);
     await shot('05-task');
 
     await page.getByRole('button', { name: 'English', exact: true }).click();
@@ -227,6 +245,11 @@ describeBrowser(`dashboard in headless Chromium${hasChromium ? '' : ' (skipped: 
     expect(await text('.facts')).toContain('đến 31/12/2022');
     expect(await text('.page-head')).toContain('Sắp đến hạn');
     expect(await page.locator('#timeline li[data-kind="DeadlineExtensionApproved"]').count()).toBe(0);
+    // Why, as of that day: the deadline as assigned; due soon from 7 days before it.
+    await page.waitForSelector('.why-slot[data-state="loaded"]');
+    expect(await text('#why-deadline')).toContain('Giữ nguyên từ khi giao nhiệm vụ');
+    expect(await page.locator('#why-deadline li.why-link').evaluateAll((els) => els.map((e) => e.getAttribute('data-event')))).toEqual(['TaskAssigned']);
+    expect(await text('#why-status')).toContain('Sắp đến hạn từ ngày 23/06/2022: thời hạn 30/06/2022 có hiệu lực, chưa báo cáo hoàn thành.');
     const before = ok(await server.gql<{ task: { history: { totalCount: number } } }>(
       '{ task(id: "DA06-04", asOf: "2022-06-25T23:59:59.999+07:00") { history { totalCount } } }', {}, leader));
     expect(before.task.history.totalCount).toBeGreaterThan(0);

@@ -90,6 +90,22 @@ export const TASK_PAGE = `query TaskPage($id: ID!, $asOf: DateTime, $after: Stri
 
 export const TASK_HISTORY = `query TaskHistory($id: ID!, $asOf: DateTime, $after: String) { task(id: $id, asOf: $asOf) { id ${HISTORY} } }`;
 
+/** Why the deadline and the status are what they are (issue 17): two explanations, each a chain of causes. */
+export const TASK_WHY = `query TaskWhy($id: ID!, $asOf: DateTime) {
+  deadline: why(taskId: $id, field: "deadline", asOf: $asOf) { ...Explanation }
+  status: why(taskId: $id, field: "status", asOf: $asOf) { ...Explanation }
+}
+fragment Explanation on Explanation {
+  value since changed deadlineInForce completionReported
+  links {
+    kind reason basis { kind ref }
+    event { id kind occurredAt actor { id role unit { id name } } }
+    obstacle { id category status escalatedTo { id name } }
+    finding { id inspection { id title } }
+    inspection { id title }
+  }
+}`;
+
 export const COMPARE_UNITS = `query CompareUnits { units(filter: { kind: [GOVERNMENT, WORKING_GROUP, MINISTRY, AGENCY, PROVINCE] }, first: 100) { edges { node { id name kind } } } }`;
 
 export const COMPARE = `query Compare($unitId: ID!, $from: DateTime!, $to: DateTime!) {
@@ -103,5 +119,5 @@ export const COMPARE = `query Compare($unitId: ID!, $from: DateTime!, $to: DateT
 
 export const ALL = {
   ME, UNIT_NAME, SEARCH_UNITS, TASK_LEADS, PROGRAMME, PROGRAMME_OBSTACLES, TREND_POINT, UNIT_PAGE, UNIT_CHILD, TASK_LIST, SEARCH,
-  UNIT_OBSTACLES, UNIT_FINDINGS, TASK_OBSTACLES, TASK_PAGE, TASK_HISTORY, COMPARE_UNITS, COMPARE,
+  UNIT_OBSTACLES, UNIT_FINDINGS, TASK_OBSTACLES, TASK_PAGE, TASK_HISTORY, TASK_WHY, COMPARE_UNITS, COMPARE,
 };

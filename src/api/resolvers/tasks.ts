@@ -5,7 +5,7 @@ import { notFound } from '../../errors.js';
 import type { Views } from '../../runner/views.js';
 import { connection, encodeCursor, decodeCursor, pageSize } from '../connection.js';
 import { type Ctx, type Source, type TaskNode, canSee, source, taskNode, unitNode } from '../nodes.js';
-import { findingNode } from './inspections.js';
+import { findingById, findingNode } from './inspections.js';
 import { visibleObstacle } from './obstacles.js';
 
 /** The read model for a request: live, or replayed to `asOf`. */
@@ -103,9 +103,8 @@ export const basisResolvers = {
     },
     finding: (b: { kind: string; ref: string }, _: unknown, ctx: Ctx) => {
       const views = ctx.tiendo.runner.views;
-      const inspection = b.kind === 'FINDING' ? views.inspections.get(views.findingIndex.get(b.ref) ?? '') : undefined;
-      const f = inspection?.findings.find((x) => x.id === b.ref);
-      return f ? findingNode(f, source(views, ctx.now, false)) : null;
+      const found = b.kind === 'FINDING' ? findingById(views, b.ref) : null;
+      return found ? findingNode(found.finding, source(views, ctx.now, false)) : null;
     },
   },
 };

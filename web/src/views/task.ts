@@ -7,6 +7,7 @@ import {
   type IndicatorFigure, type ObstacleRow, type TaskRow, card, errorBox, indicatorBars, loading, meter, obstacleList, statusBadge, taskTable, unitA,
 } from '../ui.js';
 import { type ViewContext, asOfVar, raisedBy } from './context.js';
+import { whySlot } from './why.js';
 
 interface UnitRef { id: string; name: string }
 interface Change { field: string; from: string | null; to: string | null }
@@ -117,6 +118,7 @@ export async function taskView(ctx: ViewContext, id: string): Promise<void> {
         h('div', { class: 'big-progress' }, h('span', { class: 'kpi-value' }, task.progress === null ? '—' : `${num(task.progress, 0)}%`), meter((task.progress ?? 0) / 100, 'blue')),
         h('h3', null, t('taskIndicators')), indicatorBars(task.indicators))),
     task.children.length ? card(`${t('taskChildren')} (${task.children.length})`, taskTable(task.children, t('taskChildren'))) : null,
+    card(t('whyTitle'), whySlot(ctx, task.id)),
     card(t('taskObstacles'), obstacleSlot),
     card(t('taskTimeline'), h('p', { class: 'muted small' }, t('taskTimelineIntro')), timeline, more),
   );
