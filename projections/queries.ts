@@ -170,7 +170,7 @@ export function unitProgress(views: Views, unit: UnitState, includeDescendants: 
 
 export interface DashboardRow { unit: UnitState; totalTasks: number; overdue: number; onTimeRate: number | null; openObstacles: number }
 
-/** Ranked by on-time rate (units with nothing completed last), then fewest overdue, then name. */
+/** Ranked by byRank. */
 export function dashboardRows(views: Views, kinds: Set<string>, o: Pick<QueryOptions, 'at' | 'dueSoonDays'>): DashboardRow[] {
   const rows: DashboardRow[] = [];
   for (const unit of views.units.values()) {
@@ -179,9 +179,12 @@ export function dashboardRows(views: Views, kinds: Set<string>, o: Pick<QueryOpt
     const s = summarize(tasks, o);
     rows.push({ unit, totalTasks: s.totalTasks, overdue: s.overdue.length, onTimeRate: s.onTimeRate, openObstacles: openObstacles(views, tasks).total });
   }
-  return rows.sort((a, b) =>
-    (b.onTimeRate ?? -1) - (a.onTimeRate ?? -1) || a.overdue - b.overdue || a.unit.name.localeCompare(b.unit.name, 'vi'));
+  return rows.sort(byRank);
 }
+
+/** The dashboard's ranking (also the report's chart): on-time rate (nothing completed last), then fewest overdue, then name. */
+export const byRank = (a: Pick<DashboardRow, 'unit' | 'overdue' | 'onTimeRate'>, b: Pick<DashboardRow, 'unit' | 'overdue' | 'onTimeRate'>) =>
+  (b.onTimeRate ?? -1) - (a.onTimeRate ?? -1) || a.overdue - b.overdue || a.unit.name.localeCompare(b.unit.name, 'vi');
 
 export interface Comparison { added: TaskView[]; removed: TaskView[]; changed: { task: TaskView; changes: FieldChange[] }[] }
 

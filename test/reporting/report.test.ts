@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +12,9 @@ import { tempApp } from '../support/temp-app.js';
 /** The demo's clock: its "last month" (35 days back) is then the monthly period 2026-11. */
 const NOW = '2026-11-26T03:00:00.000Z';
 const OVERDUE_TITLE = 'Sử dụng thẻ căn cước, ứng dụng VNeID thay thẻ bảo hiểm y tế khi khám chữa bệnh';
+
+/** A pattern for these words, with any run of spaces between them (pdftotext -layout spaces them out). */
+const words = (text: string) => text.split(' ').map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('\\s+');
 
 const HEADINGS = [
   'BÁO CÁO TÌNH HÌNH THỰC HIỆN NHIỆM VỤ',
@@ -34,7 +38,7 @@ describe('the consolidated report on the demo data', () => {
     env = await tempApp('tiendo-report-');
     await seedDemo(env.app, NOW);
     report = await makeReport(env.app, { period: periodOfKey('2026-11'), unitId: 'GOV', now: NOW });
-    files = await writeReport(report, ['docx', 'md'], join(env.dir, 'out'));
+    files = await writeReport(report, ['docx', 'md', 'pdf'], join(env.dir, 'out'));
   }, 90_000);
   afterAll(async () => env?.dispose());
 
@@ -65,6 +69,41 @@ describe('the consolidated report on the demo data', () => {
     expect(md).toContain(`# ${HEADINGS[0]}`);
     expect(md).toMatch(/\| \d+ \| DA06-05 \| Sử dụng thẻ căn cước, ứng dụng VNeID thay thẻ bảo hiểm y tế khi khám chữa bệnh \| Bộ Y tế \| 30\/06\/2025 \|/);
     expect(md).toMatch(/\| Thành phố Hà Nội \| 15\/11\/2026 \| 1 \| Đúng hạn \|/);
+  });
+
+  it('writes a PDF whose extracted text has the Markdown headings exactly, and the ranked charts of units in rank order', () => {
+    const pdf = files.find((f) => f.endsWith('.pdf'))!;
+    expect(pdf).toMatch(/bao-cao-GOV-2026-11\.pdf$/);
+    expect(readFileSync(pdf).subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    // poppler-utils (.ci/run installs it). -layout keeps each chart row on one line.
+    const lines = execFileSync('pdftotext', ['-layout', '-enc', 'UTF-8', pdf, '-'], { encoding: 'utf8', maxBuffer: 64 << 20 })
+      .normalize('NFC').split('\n').map((l) => l.trim());
+    const md = readFileSync(files.find((f) => f.endsWith('.md'))!, 'utf8').normalize('NFC');
+    const headings = md.split('\n').filter((l) => l.startsWith('#')).map((l) => l.replace(/^#+ /, ''));
+    expect(headings).toEqual([HEADINGS[0], ...HEADINGS.slice(2)]);
+    for (const heading of [...headings, HEADINGS[1]!]) expect(lines, heading).toContain(heading);
+
+    const charts = report.sections.flatMap((s) => s.blocks).filter((b) => b.kind === 'chart');
+    expect(charts.map((c) => c.bars.length)).toEqual([17, 34]);
+    for (const chart of charts) {
+      let at = lines.indexOf(chart.caption);
+      expect(at, chart.caption).toBeGreaterThan(-1);
+      chart.bars.forEach((bar, i) => {
+        const row = new RegExp(`^${i + 1}\\s+${words(bar.label)}\\s+${words(bar.text)}$`);
+        const next = lines.findIndex((l, n) => n > at && row.test(l));
+        expect(next, `chart row ${i + 1}: ${bar.label} (${bar.text}) after line ${at}`).toBeGreaterThan(at);
+        at = next;
+      });
+    }
+    expect(lines.join('\n')).toContain(OVERDUE_TITLE.split(' ').slice(0, 6).join(' '));
+  });
+
+  it('ranks the chart as the dashboard does: on-time rate, then fewest overdue', () => {
+    const provinces = report.sections[2]!.blocks.find((b) => b.kind === 'chart')!;
+    expect(provinces.kind === 'chart' && provinces.label).toBe('Tỉnh, thành phố');
+    const values = provinces.kind === 'chart' ? provinces.bars.map((b) => b.value ?? -1) : [];
+    expect(values).toEqual([...values].sort((a, b) => b - a));
+    expect(new Set(values).size).toBeGreaterThan(1);
   });
 
   it('lists the commitments changed in a period with their reasons and basis', async () => {
