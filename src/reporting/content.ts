@@ -13,7 +13,7 @@ import { dateAt, daysBetween } from '../shared/time.js';
 import type { UnitState } from '../units/state.js';
 import {
   basisKindLabel, changeKindLabel, complianceLabel, fieldLabel, findingStatusLabel, obstacleCategoryLabel,
-  obstacleStatusLabel, periodKindLabel, severityLabel, statusLabel, viDate, viNumber, viPercent,
+  obstacleStatusLabel, periodKindLabel, rollupLabel, severityLabel, statusLabel, viDate, viNumber, viPercent,
 } from './labels.js';
 
 export type Block =
@@ -184,7 +184,7 @@ export function buildReportContent(input: ReportInput): ReportContent {
     ['Thay đổi cam kết trong kỳ', viNumber(figures.commitmentChanges)],
   ];
   const indicatorRows = (progress?.indicators ?? []).map((i) => [
-    i.code, i.name, i.unitOfMeasure, viNumber(i.target), viNumber(i.actual),
+    i.code, i.name, i.unitOfMeasure, rollupLabel[i.rollup] ?? i.rollup, viNumber(i.target), viNumber(i.actual),
     i.target && i.actual != null ? viPercent(i.actual / i.target) : '—',
   ]);
   add('TỔNG HỢP KẾT QUẢ THỰC HIỆN', [
@@ -194,7 +194,7 @@ export function buildReportContent(input: ReportInput): ReportContent {
     { kind: 'table', columns: ['Chỉ số', 'Giá trị'], rows: summaryRows, widths: [3, 1] },
     ...(indicatorRows.length
       ? [none('Kết quả thực hiện các chỉ tiêu:'),
-        { kind: 'table', columns: ['Mã chỉ tiêu', 'Tên chỉ tiêu', 'Đơn vị tính', 'Mục tiêu', 'Thực hiện', 'Tỷ lệ đạt'], rows: indicatorRows, widths: [2, 4, 2, 1, 1, 1] } as Block]
+        { kind: 'table', columns: ['Mã chỉ tiêu', 'Tên chỉ tiêu', 'Đơn vị tính', 'Cách tổng hợp', 'Mục tiêu', 'Thực hiện', 'Tỷ lệ đạt'], rows: indicatorRows, widths: [2, 4, 2, 1, 1, 1, 1] } as Block]
       : []),
   ]);
 

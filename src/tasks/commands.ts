@@ -14,7 +14,8 @@ export const AssignTask = z.object({
   leadUnitId: id,
   coordinatorIds: z.array(id).max(100).default([]),
   deadline: isoDate.nullish(),
-  indicators: z.array(IndicatorTarget).max(50).default([]),
+  // GraphQL clients may send rollup: null for "not declared" (SUM).
+  indicators: z.array(IndicatorTarget.extend({ rollup: IndicatorTarget.shape.rollup.unwrap().nullish() })).max(50).default([]),
   confidential: z.boolean().default(false),
   reason: optionalText(2000),
   basis,
