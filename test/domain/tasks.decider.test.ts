@@ -208,6 +208,11 @@ describe('indicator roll-ups (SUM unless declared)', () => {
     given().when(assign({ indicators: [{ ...RATE, rollup }] })).then([assigned({ indicators: [{ ...RATE, rollup }] })]);
   });
 
+  it('takes an omitted target as none (GraphQL drops an optional null)', () => {
+    const { target: _omitted, ...withoutTarget } = RATE;
+    given().when(assign({ indicators: [withoutTarget] })).then([assigned({ indicators: [{ ...RATE, target: null }] })]);
+  });
+
   it('reads an indicator assigned before roll-ups existed as SUM', () => {
     expect(given([ASSIGNED]).state!.indicators.map(rollupOf)).toStrictEqual(['SUM', 'SUM']);
   });
