@@ -202,8 +202,7 @@ export function buildReportContent(input: ReportInput): ReportContent {
   // Each unit's table row, in the given order, and the chart of the same units ranked as the dashboard ranks them.
   const unitBlocks = (units: UnitState[], label: string): Block[] => {
     const progress = units.map((u) => unitProgress(views, u, true, o));
-    const ranked = progress.map((p) => ({ unit: p.unit, onTimeRate: p.onTimeRate, overdue: p.overdue.length })).sort(byRank);
-    return [{
+    const table: Block = {
       kind: 'table',
       columns: ['STT', label, 'Tổng số', 'Hoàn thành đúng hạn', 'Hoàn thành quá hạn', 'Đang thực hiện', 'Quá hạn chưa hoàn thành', 'Tỷ lệ đúng hạn', 'Vướng mắc'],
       widths: [1, 5, 1, 1, 1, 1, 1, 1, 1],
@@ -213,7 +212,10 @@ export function buildReportContent(input: ReportInput): ReportContent {
         return [String(i + 1), p.unit.name, viNumber(p.totalTasks), viNumber(c('COMPLETED_ON_TIME')), viNumber(c('COMPLETED_LATE')),
           viNumber(open), viNumber(c('OVERDUE')), viPercent(p.onTimeRate), viNumber(p.openObstacles)];
       }),
-    }, {
+    };
+    if (units.length < 2) return [table]; // a ranking of one says nothing
+    const ranked = progress.map((p) => ({ unit: p.unit, onTimeRate: p.onTimeRate, overdue: p.overdue.length })).sort(byRank);
+    return [table, {
       kind: 'chart', caption: `Xếp hạng theo tỷ lệ hoàn thành đúng hạn (${label.toLowerCase()})`, label, valueLabel: 'Tỷ lệ hoàn thành đúng hạn',
       bars: ranked.map((r) => ({
         label: r.unit.name, value: r.onTimeRate,

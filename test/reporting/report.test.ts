@@ -6,6 +6,7 @@ import { seedDemo } from '../../src/demo/seed.js';
 import { parsePeriod } from '../../src/periods/index.js';
 import { buildReportContent, type ReportContent } from '../../src/reporting/content.js';
 import { makeReport, periodOfKey, writeReport } from '../../src/reporting/report.js';
+import type { Actor } from '../../src/shared/schemas.js';
 import { docxText, unzipEntry } from '../support/unzip.js';
 import { tempApp } from '../support/temp-app.js';
 
@@ -129,5 +130,46 @@ describe('the consolidated report on the demo data', () => {
       dueRules: env.app.config.TIENDO_REPORT_DUE_DAYS, changes: [],
     };
     expect(buildReportContent(input)).toEqual(buildReportContent(input));
+  });
+});
+
+describe('the report\'s indicator table', () => {
+  let env: Awaited<ReturnType<typeof tempApp>>;
+  beforeAll(async () => {
+    env = await tempApp('tiendo-report-rollup-');
+  }, 30_000);
+  afterAll(async () => env?.dispose());
+
+  it('names each indicator\'s roll-up and shows an AVERAGE indicator\'s mean, with its children\'s targets', async () => {
+    const { app } = env;
+    const ctx = (actor: Actor) => ({ actor, now: NOW, correlationId: 'report-rollup' });
+    const admin: Actor = { id: 'admin', role: 'admin', unit: 'GOV' };
+    const leader: Actor = { id: 'leader', role: 'leader', unit: 'GOV' };
+    const done = async (p: Promise<{ position: string }>) => app.runner.waitFor((await p).position);
+    for (const [id, kind, parentId] of [['GOV', 'GOVERNMENT', undefined], ['BCA', 'MINISTRY', 'GOV'], ['01', 'PROVINCE', 'GOV'], ['79', 'PROVINCE', 'GOV']] as const) {
+      await done(app.units.register({ id, kind, name: `Đơn vị ${id}`, ...(parentId ? { parentId } : {}) }, ctx(admin)));
+    }
+    await done(app.tasks.assign({
+      id: 'DVC', title: 'Dịch vụ công trực tuyến toàn trình', source: { number: '06/QĐ-TTg', date: '2022-01-06', issuer: 'Thủ tướng Chính phủ' },
+      leadUnitId: 'BCA', deadline: '2030-12-31',
+      indicators: [
+        { code: 'ONLINE_RATE', name: 'Tỷ lệ hồ sơ trực tuyến toàn trình', unitOfMeasure: '%', target: null, rollup: 'AVERAGE' },
+        { code: 'RECORDS', name: 'Hồ sơ được số hóa', unitOfMeasure: 'hồ sơ', target: 5000 },
+      ],
+    }, ctx(leader)));
+    await done(app.tasks.delegate({ taskId: 'DVC', to: [
+      { leadUnitId: '01', targets: [{ code: 'ONLINE_RATE', value: 80 }] }, { leadUnitId: '79', targets: [{ code: 'ONLINE_RATE', value: 60 }] },
+    ] }, ctx(leader)).then((d) => d.result));
+    for (const [unit, rate, records] of [['01', 95, 1000], ['79', 45, 2000]] as const) {
+      await done(app.tasks.reportProgress({ taskId: `DVC/${unit}`, indicators: [{ code: 'ONLINE_RATE', value: rate }, { code: 'RECORDS', value: records }], note: 'Số liệu' },
+        ctx({ id: `focal-${unit}`, role: 'focal_point', unit })));
+    }
+    const report = await makeReport(app, { period: periodOfKey('2026-11'), unitId: 'GOV', now: NOW, asOf: NOW });
+    const table = report.sections[0]!.blocks.find((b) => b.kind === 'table' && b.columns[0] === 'Mã chỉ tiêu');
+    expect(table?.kind === 'table' && table.columns).toContain('Cách tổng hợp');
+    expect(table?.kind === 'table' && table.rows).toEqual([
+      ['ONLINE_RATE', 'Tỷ lệ hồ sơ trực tuyến toàn trình', '%', 'Trung bình', '70', '70', '100%'],
+      ['RECORDS', 'Hồ sơ được số hóa', 'hồ sơ', 'Cộng dồn', '5.000', '3.000', '60%'],
+    ]);
   });
 });
