@@ -1,3 +1,4 @@
+import { type IndicatorRollup, rollupOf } from '../src/tasks/events.js';
 import { type TaskStatus, TaskStatuses, isCompleted, taskStatus } from '../src/tasks/status.js';
 import { type UnitState, isActiveUnit } from '../src/units/state.js';
 import type { Finding } from '../src/inspections/state.js';
@@ -21,13 +22,54 @@ export interface QueryOptions {
   canSee: (task: TaskView) => boolean;
 }
 
-export interface IndicatorFigure { code: string; name: string; unitOfMeasure: string; target: number | null; actual: number | null }
+export interface IndicatorFigure {
+  code: string;
+  name: string;
+  unitOfMeasure: string;
+  rollup: IndicatorRollup;
+  target: number | null;
+  actual: number | null;
+  /** When the actual was reported: the newest report behind a roll-up (LATEST picks by it). */
+  actualAt: string | null;
+}
+
+/**
+ * Several figures of one indicator as one, by its roll-up: actuals summed, averaged, the highest
+ * or the newest; targets summed, averaged, or the highest (MAX and LATEST: a target has no date).
+ * Figures without an actual (or target) are left out of that part; none at all gives null.
+ */
+export function combineFigures(rollup: IndicatorRollup, figures: IndicatorFigure[]): Pick<IndicatorFigure, 'target' | 'actual' | 'actualAt'> {
+  const targets = figures.flatMap((f) => (f.target == null ? [] : [f.target]));
+  const reported = figures.filter((f) => f.actual != null);
+  const newest = reported.reduce<IndicatorFigure | null>((a, f) => (a === null || (f.actualAt ?? '') > (a.actualAt ?? '') ? f : a), null);
+  const of = (kind: IndicatorRollup, xs: number[]): number | null => {
+    if (xs.length === 0) return null;
+    switch (kind) {
+      case 'SUM': return round(xs.reduce((a, b) => a + b, 0));
+      case 'AVERAGE': return round(xs.reduce((a, b) => a + b, 0) / xs.length);
+      case 'MAX':
+      case 'LATEST': return Math.max(...xs);
+      default: {
+        const never: never = kind;
+        return never;
+      }
+    }
+  };
+  return {
+    target: of(rollup, targets),
+    actual: rollup === 'LATEST' ? newest?.actual ?? null : of(rollup, reported.map((f) => f.actual!)),
+    actualAt: newest?.actualAt ?? null,
+  };
+}
 
 const MINISTERIAL = new Set(['MINISTRY', 'AGENCY']);
 
 export const statusOf = (t: TaskView, o: Pick<QueryOptions, 'at' | 'dueSoonDays'>): TaskStatus => taskStatus(t, o.at, o.dueSoonDays);
 
-/** Progress and indicator actuals rolled up the delegation tree (children sum into parents). */
+/**
+ * Progress and indicator figures rolled up the delegation tree: children's actuals combine into the
+ * parent's by the indicator's roll-up (combineFigures), and so do their targets where the parent has none of its own.
+ */
 export class Rollup {
   private memo = new Map<string, { progress: number | null; indicators: IndicatorFigure[] }>();
   constructor(private readonly views: Views) {}
@@ -37,19 +79,21 @@ export class Rollup {
     if (hit) return hit;
     const children = task.childIds.map((id) => this.views.tasks.get(id)).filter((c): c is TaskView => !!c && c.phase !== 'CANCELLED');
     let result;
+    const own = task.indicators.map((i): IndicatorFigure => ({
+      code: i.code, name: i.name, unitOfMeasure: i.unitOfMeasure, rollup: rollupOf(i), target: i.target, actual: i.actual, actualAt: i.actualAt,
+    }));
     if (children.length === 0) {
-      result = {
-        progress: task.phase === 'COMPLETED' ? 100 : task.progress,
-        indicators: task.indicators.map(({ code, name, unitOfMeasure, target, actual }) => ({ code, name, unitOfMeasure, target, actual })),
-      };
+      result = { progress: task.phase === 'COMPLETED' ? 100 : task.progress, indicators: own };
     } else {
       const rolled = children.map((c) => this.of(c));
       const progress = task.phase === 'COMPLETED' ? 100 : rolled.reduce((s, r) => s + (r.progress ?? 0), 0) / rolled.length;
       result = {
         progress: Math.round(progress * 100) / 100,
-        indicators: task.indicators.map(({ code, name, unitOfMeasure, target, actual }) => {
-          const values = rolled.map((r) => r.indicators.find((i) => i.code === code)?.actual).filter((v): v is number => v != null);
-          return { code, name, unitOfMeasure, target, actual: values.length ? round(values.reduce((a, b) => a + b, 0)) : actual };
+        indicators: own.map((i) => {
+          const below = combineFigures(i.rollup, rolled.flatMap((r) => r.indicators.filter((c) => c.code === i.code)));
+          // The children's figures when any reported, else the task's own.
+          const reported = below.actual != null ? { actual: below.actual, actualAt: below.actualAt } : { actual: i.actual, actualAt: i.actualAt };
+          return { ...i, target: i.target ?? below.target, ...reported };
         }),
       };
     }
@@ -130,20 +174,24 @@ export function summarize(tasks: TaskView[], o: Pick<QueryOptions, 'at' | 'dueSo
   };
 }
 
-/** Indicator totals against targets: the roots of the scope, rolled up, so nothing counts twice. */
+/**
+ * Indicator totals against targets: the roots of the scope, rolled up, so nothing counts twice,
+ * combined by the indicator's roll-up (that of the first task in scope that declares the code).
+ */
 export function indicatorTotals(views: Views, tasks: TaskView[], rollup = new Rollup(views)): IndicatorFigure[] {
   const inScope = new Set(tasks.map((t) => t.id));
-  const totals = new Map<string, IndicatorFigure>();
+  const byCode = new Map<string, IndicatorFigure[]>();
   for (const t of tasks) {
     if (t.phase === 'CANCELLED' || (t.parentId && inScope.has(t.parentId))) continue;
     for (const i of rollup.of(t).indicators) {
-      const sum = totals.get(i.code) ?? { ...i, target: null, actual: null };
-      if (i.target != null) sum.target = round((sum.target ?? 0) + i.target);
-      if (i.actual != null) sum.actual = round((sum.actual ?? 0) + i.actual);
-      totals.set(i.code, sum);
+      const figures = byCode.get(i.code);
+      if (figures) figures.push(i);
+      else byCode.set(i.code, [i]);
     }
   }
-  return [...totals.values()].sort((a, b) => a.code.localeCompare(b.code));
+  return [...byCode.values()]
+    .map((figures) => ({ ...figures[0]!, ...combineFigures(figures[0]!.rollup, figures) }))
+    .sort((a, b) => a.code.localeCompare(b.code));
 }
 
 export interface UnitProgressResult extends Summary {
@@ -170,7 +218,7 @@ export function unitProgress(views: Views, unit: UnitState, includeDescendants: 
 
 export interface DashboardRow { unit: UnitState; totalTasks: number; overdue: number; onTimeRate: number | null; openObstacles: number }
 
-/** Ranked by on-time rate (units with nothing completed last), then fewest overdue, then name. */
+/** Ranked by byRank. */
 export function dashboardRows(views: Views, kinds: Set<string>, o: Pick<QueryOptions, 'at' | 'dueSoonDays'>): DashboardRow[] {
   const rows: DashboardRow[] = [];
   for (const unit of views.units.values()) {
@@ -179,9 +227,12 @@ export function dashboardRows(views: Views, kinds: Set<string>, o: Pick<QueryOpt
     const s = summarize(tasks, o);
     rows.push({ unit, totalTasks: s.totalTasks, overdue: s.overdue.length, onTimeRate: s.onTimeRate, openObstacles: openObstacles(views, tasks).total });
   }
-  return rows.sort((a, b) =>
-    (b.onTimeRate ?? -1) - (a.onTimeRate ?? -1) || a.overdue - b.overdue || a.unit.name.localeCompare(b.unit.name, 'vi'));
+  return rows.sort(byRank);
 }
+
+/** The dashboard's ranking (also the report's chart): on-time rate (nothing completed last), then fewest overdue, then name. */
+export const byRank = (a: Pick<DashboardRow, 'unit' | 'overdue' | 'onTimeRate'>, b: Pick<DashboardRow, 'unit' | 'overdue' | 'onTimeRate'>) =>
+  (b.onTimeRate ?? -1) - (a.onTimeRate ?? -1) || a.overdue - b.overdue || a.unit.name.localeCompare(b.unit.name, 'vi');
 
 export interface Comparison { added: TaskView[]; removed: TaskView[]; changed: { task: TaskView; changes: FieldChange[] }[] }
 

@@ -17,6 +17,7 @@ import type { Config } from '../config.js';
 import { PERIOD_KINDS, type PeriodKind } from '../periods/index.js';
 import type { Actor } from '../shared/schemas.js';
 import { ZONE, instant } from '../shared/schemas.js';
+import type { ReportFormat } from '../reporting/report.js';
 
 export const dataUsage = `
   tiendo units load [--at ISO]     register the 17 ministries/agencies, 34 provinces and 3,321 communes
@@ -32,7 +33,7 @@ export const dataUsage = `
                                    store, stop \`tiendo serve\` on the same TIENDO_DATA first
   tiendo export tasks|progress [--unit ID] [--as-of T] [--format xlsx|csv] --out FILE
                                    a task list (the unit's and its subtree's) or unitProgress as XLSX or CSV
-  tiendo report --period 2026-11 [--unit GOV] [--format docx,md] --out DIR [--as-of T] [--title T]
+  tiendo report --period 2026-11 [--unit GOV] [--format docx,md,pdf] --out DIR [--as-of T] [--title T]
                                    the standing agency's periodic report in Vietnamese (periods: YYYY-MM,
                                    YYYY-Qn, YYYY-Hn, YYYY, YYYY-Www, YYYY-MM-DD)
 `;
@@ -195,7 +196,7 @@ async function reportCommand(args: string[], config: Config): Promise<number> {
     const unitId = values.unit ?? 'GOV';
     if (!app.runner.views.units.has(unitId)) throw new UsageError(`--unit ${unitId}: no such unit`);
     const content = await makeReport(app, { period, unitId, now: new Date().toISOString(), ...(asOf ? { asOf } : {}), ...(values.title ? { title: values.title } : {}) });
-    const files = await writeReport(content, formats as ('docx' | 'md')[], values.out);
+    const files = await writeReport(content, formats as ReportFormat[], values.out);
     for (const f of files) process.stdout.write(`wrote ${f}\n`);
     return 0;
   } finally {

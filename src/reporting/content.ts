@@ -1,10 +1,10 @@
 /**
  * The standing agency's periodic report, as content: a pure function of the read model (and of
  * the commitment changes the runner keeps), with no I/O and no clock. Renderers (./render-*.ts)
- * turn the same content into Markdown or DOCX.
+ * turn the same content into Markdown, DOCX or PDF.
  */
 import type { HistoryEntry } from '../../projections/history.js';
-import { type QueryOptions, Rollup, openFindings, tasksInScope, unitProgress } from '../../projections/queries.js';
+import { type QueryOptions, Rollup, byRank, openFindings, tasksInScope, unitProgress } from '../../projections/queries.js';
 import type { TaskView } from '../../projections/task-view.js';
 import { isOpenObstacle } from '../obstacles/state.js';
 import { type DueRules, type Period, classifySubmission, dueDate } from '../periods/index.js';
@@ -13,12 +13,33 @@ import { dateAt, daysBetween } from '../shared/time.js';
 import type { UnitState } from '../units/state.js';
 import {
   basisKindLabel, changeKindLabel, complianceLabel, fieldLabel, findingStatusLabel, obstacleCategoryLabel,
-  obstacleStatusLabel, periodKindLabel, severityLabel, statusLabel, viDate, viNumber, viPercent,
+  obstacleStatusLabel, periodKindLabel, rollupLabel, severityLabel, statusLabel, viDate, viNumber, viPercent,
 } from './labels.js';
 
 export type Block =
   | { kind: 'paragraph'; text: string; bold?: boolean }
-  | { kind: 'table'; columns: string[]; rows: string[][]; /** relative widths */ widths?: number[] };
+  | TableBlock
+  | ChartBlock;
+
+export interface TableBlock { kind: 'table'; columns: string[]; rows: string[][]; /** relative widths */ widths?: number[] }
+
+/** Horizontal bars, best first: units ranked by their on-time rate. */
+export interface ChartBlock {
+  kind: 'chart';
+  caption: string;
+  /** What the bars' labels name ("Tỉnh, thành phố") and what their length measures. */
+  label: string;
+  valueLabel: string;
+  bars: { label: string; /** 0..1; null: nothing to rank by (drawn empty, ranked last) */ value: number | null; text: string }[];
+}
+
+/** A chart as a table (rank, label, value): for renderers that do not draw (Markdown, DOCX). */
+export function chartAsTable(chart: ChartBlock): TableBlock {
+  return {
+    kind: 'table', columns: ['Hạng', chart.label, chart.valueLabel], widths: [1, 6, 3],
+    rows: chart.bars.map((b, i) => [String(i + 1), b.label, b.text]),
+  };
+}
 
 export interface Section { heading: string; blocks: Block[] }
 
@@ -163,7 +184,7 @@ export function buildReportContent(input: ReportInput): ReportContent {
     ['Thay đổi cam kết trong kỳ', viNumber(figures.commitmentChanges)],
   ];
   const indicatorRows = (progress?.indicators ?? []).map((i) => [
-    i.code, i.name, i.unitOfMeasure, viNumber(i.target), viNumber(i.actual),
+    i.code, i.name, i.unitOfMeasure, rollupLabel[i.rollup] ?? i.rollup, viNumber(i.target), viNumber(i.actual),
     i.target && i.actual != null ? viPercent(i.actual / i.target) : '—',
   ]);
   add('TỔNG HỢP KẾT QUẢ THỰC HIỆN', [
@@ -173,35 +194,47 @@ export function buildReportContent(input: ReportInput): ReportContent {
     { kind: 'table', columns: ['Chỉ số', 'Giá trị'], rows: summaryRows, widths: [3, 1] },
     ...(indicatorRows.length
       ? [none('Kết quả thực hiện các chỉ tiêu:'),
-        { kind: 'table', columns: ['Mã chỉ tiêu', 'Tên chỉ tiêu', 'Đơn vị tính', 'Mục tiêu', 'Thực hiện', 'Tỷ lệ đạt'], rows: indicatorRows, widths: [2, 4, 2, 1, 1, 1] } as Block]
+        { kind: 'table', columns: ['Mã chỉ tiêu', 'Tên chỉ tiêu', 'Đơn vị tính', 'Cách tổng hợp', 'Mục tiêu', 'Thực hiện', 'Tỷ lệ đạt'], rows: indicatorRows, widths: [2, 4, 2, 1, 1, 1, 1] } as Block]
       : []),
   ]);
 
   // II–III. Per ministry, per province (per commune for a province's own report).
-  const unitTable = (units: UnitState[], label: string): Block => ({
-    kind: 'table',
-    columns: ['STT', label, 'Tổng số', 'Hoàn thành đúng hạn', 'Hoàn thành quá hạn', 'Đang thực hiện', 'Quá hạn chưa hoàn thành', 'Tỷ lệ đúng hạn', 'Vướng mắc'],
-    widths: [1, 5, 1, 1, 1, 1, 1, 1, 1],
-    rows: units.map((u, i) => {
-      const p = unitProgress(views, u, true, o);
-      const c = (s: string) => p.byStatus.find((b) => b.status === s)?.count ?? 0;
-      const open = c('IN_PROGRESS_ON_TIME') + c('DUE_SOON') + c('AWAITING_CONFIRMATION') + c('NO_DEADLINE') + c('PAUSED');
-      return [String(i + 1), u.name, viNumber(p.totalTasks), viNumber(c('COMPLETED_ON_TIME')), viNumber(c('COMPLETED_LATE')),
-        viNumber(open), viNumber(c('OVERDUE')), viPercent(p.onTimeRate), viNumber(p.openObstacles)];
-    }),
-  });
+  // Each unit's table row, in the given order, and the chart of the same units ranked as the dashboard ranks them.
+  const unitBlocks = (units: UnitState[], label: string): Block[] => {
+    const progress = units.map((u) => unitProgress(views, u, true, o));
+    const table: Block = {
+      kind: 'table',
+      columns: ['STT', label, 'Tổng số', 'Hoàn thành đúng hạn', 'Hoàn thành quá hạn', 'Đang thực hiện', 'Quá hạn chưa hoàn thành', 'Tỷ lệ đúng hạn', 'Vướng mắc'],
+      widths: [1, 5, 1, 1, 1, 1, 1, 1, 1],
+      rows: progress.map((p, i) => {
+        const c = (s: string) => p.byStatus.find((b) => b.status === s)?.count ?? 0;
+        const open = c('IN_PROGRESS_ON_TIME') + c('DUE_SOON') + c('AWAITING_CONFIRMATION') + c('NO_DEADLINE') + c('PAUSED');
+        return [String(i + 1), p.unit.name, viNumber(p.totalTasks), viNumber(c('COMPLETED_ON_TIME')), viNumber(c('COMPLETED_LATE')),
+          viNumber(open), viNumber(c('OVERDUE')), viPercent(p.onTimeRate), viNumber(p.openObstacles)];
+      }),
+    };
+    if (units.length < 2) return [table]; // a ranking of one says nothing
+    const ranked = progress.map((p) => ({ unit: p.unit, onTimeRate: p.onTimeRate, overdue: p.overdue.length })).sort(byRank);
+    return [table, {
+      kind: 'chart', caption: `Xếp hạng theo tỷ lệ hoàn thành đúng hạn (${label.toLowerCase()})`, label, valueLabel: 'Tỷ lệ hoàn thành đúng hạn',
+      bars: ranked.map((r) => ({
+        label: r.unit.name, value: r.onTimeRate,
+        text: `${r.onTimeRate == null ? 'chưa có nhiệm vụ hoàn thành' : viPercent(r.onTimeRate)}${r.overdue ? ` · ${viNumber(r.overdue)} quá hạn` : ''}`,
+      })),
+    }];
+  };
   const within = views.units.has(unit.id) ? views.subtree(unit.id).map((id) => views.units.get(id)!).filter(Boolean) : [];
   const byCode = (a: UnitState, b: UnitState) => a.id.localeCompare(b.id);
   const ministries = within.filter((u) => MINISTERIAL.has(u.kind));
   const order = new Map(['BQP', 'BCA', 'BNG', 'BNV', 'BTP', 'BTC', 'BCT', 'BNNMT', 'BXD', 'BVHTTDL', 'BKHCN', 'BGDDT', 'BYT', 'BDTTG', 'NHNN', 'TTCP', 'VPCP'].map((id, i) => [id, i]));
   ministries.sort((a, b) => (order.get(a.id) ?? 99) - (order.get(b.id) ?? 99) || byCode(a, b));
   const provinces = within.filter((u) => u.kind === 'PROVINCE').sort(byCode);
-  if (ministries.length) add('TÌNH HÌNH THỰC HIỆN CỦA CÁC BỘ, CƠ QUAN NGANG BỘ', [unitTable(ministries, 'Bộ, cơ quan')]);
-  if (provinces.length) add('TÌNH HÌNH THỰC HIỆN CỦA CÁC TỈNH, THÀNH PHỐ', [unitTable(provinces, 'Tỉnh, thành phố')]);
+  if (ministries.length) add('TÌNH HÌNH THỰC HIỆN CỦA CÁC BỘ, CƠ QUAN NGANG BỘ', unitBlocks(ministries, 'Bộ, cơ quan'));
+  if (provinces.length) add('TÌNH HÌNH THỰC HIỆN CỦA CÁC TỈNH, THÀNH PHỐ', unitBlocks(provinces, 'Tỉnh, thành phố'));
   if (unit.kind === 'PROVINCE' || unit.kind === 'DISTRICT') {
     const communes = within.filter((u) => u.kind === 'COMMUNE' && tasksInScope(views, u.id, true).length > 0).sort(byCode);
     add('TÌNH HÌNH THỰC HIỆN CỦA CÁC XÃ, PHƯỜNG, ĐẶC KHU', communes.length
-      ? [unitTable(communes, 'Xã, phường, đặc khu')] : [none('Chưa có xã, phường, đặc khu nào được giao nhiệm vụ.')]);
+      ? unitBlocks(communes, 'Xã, phường, đặc khu') : [none('Chưa có xã, phường, đặc khu nào được giao nhiệm vụ.')]);
   }
 
   // Overdue tasks

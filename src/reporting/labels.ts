@@ -56,6 +56,8 @@ export const basisKindLabel: Record<string, string> = {
   DOCUMENT: 'Văn bản', OBSTACLE: 'Vướng mắc', FINDING: 'Phát hiện kiểm tra', INSPECTION: 'Đoàn kiểm tra', REPORT: 'Báo cáo',
 };
 
+export const rollupLabel: Record<string, string> = { SUM: 'Cộng dồn', AVERAGE: 'Trung bình', MAX: 'Cao nhất', LATEST: 'Số mới nhất' };
+
 export const periodKindLabel: Record<string, string> = {
   DAILY: 'ngày', WEEKLY: 'tuần', MONTHLY: 'tháng', QUARTERLY: 'quý', HALF_YEARLY: '6 tháng', ANNUAL: 'năm',
 };

@@ -7,13 +7,16 @@ import {
   AlignmentType, Document, HeadingLevel, Packer, PageOrientation, Paragraph, ShadingType, Table, TableCell, TableLayoutType,
   TableRow, TextRun, WidthType,
 } from 'docx';
-import type { Block, ReportContent } from './content.js';
+import { type ReportContent, type TableBlock, chartAsTable } from './content.js';
 
 const FONT = 'Times New Roman';
 /** Usable width of landscape A4 with 2 cm margins, in twentieths of a point. */
 const PAGE_WIDTH = 16838 - 2 * 1134;
 
-function table(block: Extract<Block, { kind: 'table' }>): Table {
+const paragraph = (text: string, bold: boolean) =>
+  new Paragraph({ spacing: { after: 120 }, alignment: AlignmentType.JUSTIFIED, children: [new TextRun({ text, bold, size: 26, font: FONT })] });
+
+function table(block: TableBlock): Table {
   const weights = block.widths ?? block.columns.map(() => 1);
   const sum = weights.reduce((a, b) => a + b, 0);
   const widths = weights.map((w) => Math.floor((PAGE_WIDTH * w) / sum));
@@ -49,10 +52,20 @@ export async function renderDocx(report: ReportContent): Promise<Buffer> {
       children: [new TextRun({ text: section.heading, bold: true, size: 26, font: FONT, color: '000000' })],
     }));
     for (const block of section.blocks) {
-      if (block.kind === 'paragraph') {
-        children.push(new Paragraph({ spacing: { after: 120 }, alignment: AlignmentType.JUSTIFIED, children: [new TextRun({ text: block.text, bold: block.bold ?? false, size: 26, font: FONT })] }));
-      } else {
-        children.push(table(block), new Paragraph({ children: [] }));
+      switch (block.kind) {
+        case 'paragraph':
+          children.push(paragraph(block.text, block.bold ?? false));
+          break;
+        case 'table':
+          children.push(table(block), new Paragraph({ children: [] }));
+          break;
+        case 'chart':
+          children.push(paragraph(block.caption, true), table(chartAsTable(block)), new Paragraph({ children: [] }));
+          break;
+        default: {
+          const never: never = block;
+          return never;
+        }
       }
     }
   }

@@ -7,9 +7,13 @@ import { ZONE } from '../shared/schemas.js';
 import { type ReportContent, buildReportContent } from './content.js';
 import { renderDocx } from './render-docx.js';
 import { renderMarkdown } from './render-md.js';
+import { renderPdf } from './render-pdf.js';
 
-export type ReportFormat = 'docx' | 'md';
-export const REPORT_FORMATS: readonly ReportFormat[] = ['docx', 'md'];
+export type ReportFormat = 'docx' | 'md' | 'pdf';
+export const REPORT_FORMATS: readonly ReportFormat[] = ['docx', 'md', 'pdf'];
+const RENDERERS: Record<ReportFormat, (content: ReportContent) => string | Promise<Buffer>> = {
+  docx: renderDocx, md: renderMarkdown, pdf: renderPdf,
+};
 
 const KEY_KINDS: [RegExp, PeriodKind][] = [
   [/^\d{4}-\d{2}-\d{2}$/, 'DAILY'], [/^\d{4}-W\d{2}$/, 'WEEKLY'], [/^\d{4}-\d{2}$/, 'MONTHLY'],
@@ -57,7 +61,7 @@ export async function writeReport(content: ReportContent, formats: readonly Repo
   const files: string[] = [];
   for (const format of formats) {
     const file = join(outDir, `${base}.${format}`);
-    await writeFile(file, format === 'md' ? renderMarkdown(content) : await renderDocx(content));
+    await writeFile(file, await RENDERERS[format](content));
     files.push(file);
   }
   return files;

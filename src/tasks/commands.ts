@@ -14,7 +14,11 @@ export const AssignTask = z.object({
   leadUnitId: id,
   coordinatorIds: z.array(id).max(100).default([]),
   deadline: isoDate.nullish(),
-  indicators: z.array(IndicatorTarget).max(50).default([]),
+  // Target and roll-up are optional in the API (GraphQL drops their nulls): no target, and SUM.
+  indicators: z.array(IndicatorTarget.extend({
+    target: IndicatorTarget.shape.target.default(null),
+    rollup: IndicatorTarget.shape.rollup.unwrap().nullish(),
+  })).max(50).default([]),
   confidential: z.boolean().default(false),
   reason: optionalText(2000),
   basis,

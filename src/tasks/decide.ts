@@ -77,7 +77,9 @@ export function decideTask(command: TaskCommand, state: TaskState, ctx: TaskCont
         type: 'TaskAssigned',
         data: {
           taskId: c.id, title: c.title, description: c.description || null, output: c.output || null, source: c.source,
-          leadUnitId: c.leadUnitId, coordinatorIds: coordinators, deadline: c.deadline ?? null, indicators: c.indicators,
+          leadUnitId: c.leadUnitId, coordinatorIds: coordinators, deadline: c.deadline ?? null,
+          // A roll-up is recorded only when declared: the event then reads as events written before roll-ups (SUM).
+          indicators: c.indicators.map(({ rollup, ...i }) => (rollup ? { ...i, rollup } : i)),
           confidential: c.confidential, parentId: null,
         },
         reason: c.reason || `Giao nhiệm vụ theo ${c.source.number} ngày ${c.source.date}`,
@@ -217,7 +219,8 @@ export function delegatedTasks(parent: Task, delegation: Delegated): Assigned[] 
       data: {
         taskId: c.taskId, title: parent.title, description: parent.description, output: parent.output, source: parent.source,
         leadUnitId: c.leadUnitId, coordinatorIds: [], deadline: c.deadline,
-        indicators: parent.indicators.map(({ code, name, unitOfMeasure }) => ({ code, name, unitOfMeasure, target: targets.get(code) ?? null })),
+        indicators: parent.indicators.map(({ code, name, unitOfMeasure, rollup }) =>
+          ({ code, name, unitOfMeasure, target: targets.get(code) ?? null, ...(rollup ? { rollup } : {}) })),
         confidential: parent.confidential, parentId: parent.id,
       },
       reason: delegation.reason,

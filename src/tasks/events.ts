@@ -5,13 +5,25 @@ import { type EventsOf, id, isoDate, text } from '../shared/schemas.js';
 export const SourceDocument = z.object({ number: text(100), date: isoDate, issuer: text(300) });
 export type SourceDocument = z.infer<typeof SourceDocument>;
 
+/**
+ * How an indicator's figures roll up the delegation tree and across a unit's tasks: summed
+ * (cumulative counts), averaged (rates, shares), the highest, or the most recently reported.
+ */
+export const IndicatorRollup = z.enum(['SUM', 'AVERAGE', 'MAX', 'LATEST']);
+export type IndicatorRollup = z.infer<typeof IndicatorRollup>;
+
 export const IndicatorTarget = z.object({
   code: z.string().trim().min(1).max(64).regex(/^[A-Z0-9_]+$/, 'indicator codes are UPPER_SNAKE_CASE'),
   name: text(300),
   unitOfMeasure: text(50),
   target: z.number().finite().nonnegative().nullable(),
+  /** Absent: SUM (the only roll-up before indicators declared theirs; events written then have none). */
+  rollup: IndicatorRollup.optional(),
 });
 export type IndicatorTarget = z.infer<typeof IndicatorTarget>;
+
+/** The roll-up an indicator declared; SUM when it declared none. */
+export const rollupOf = (indicator: { rollup?: IndicatorRollup | undefined }): IndicatorRollup => indicator.rollup ?? 'SUM';
 
 export const IndicatorValue = z.object({ code: IndicatorTarget.shape.code, value: z.number().finite().nonnegative() });
 export type IndicatorValue = z.infer<typeof IndicatorValue>;

@@ -210,8 +210,9 @@ describe('Rollup and indicatorTotals', () => {
     w.task('NV-2/48', progress('NV-2/48', { percent: 60, indicators: [{ code: 'VNEID_L2_ACTIVATED', value: 100 }] }), T1);
     return w;
   }
-  const figure = (i: typeof VNEID | typeof CLEANED, target: number | null, actual: number | null) =>
-    ({ code: i.code, name: i.name, unitOfMeasure: i.unitOfMeasure, target, actual });
+  /** A rolled-up figure of a SUM indicator; actualAt: the newest report behind it (the tree's leaves report at T1). */
+  const figure = (i: typeof VNEID | typeof CLEANED, target: number | null, actual: number | null, actualAt = actual === null ? null : T1) =>
+    ({ code: i.code, name: i.name, unitOfMeasure: i.unitOfMeasure, rollup: 'SUM', target, actual, actualAt });
 
   it('sums children\'s actuals into the parent and averages their progress, level by level', () => {
     const w = tree();
@@ -265,7 +266,71 @@ describe('Rollup and indicatorTotals', () => {
     w.task('NV-2/48', progress('NV-2/48', { percent: 90, indicators: [{ code: 'VNEID_L2_ACTIVATED', value: 380 }] }), T2);
     const then = w.asOf(T1);
     expect(new Rollup(then).of(then.tasks.get('NV-2')!).indicators[0]).toStrictEqual(figure(VNEID, 1000, 250));
-    expect(new Rollup(w.views).of(w.views.tasks.get('NV-2')!).indicators[0]).toStrictEqual(figure(VNEID, 1000, 530));
+    expect(new Rollup(w.views).of(w.views.tasks.get('NV-2')!).indicators[0]).toStrictEqual(figure(VNEID, 1000, 530, T2));
+  });
+});
+
+describe('roll-up kinds: how an indicator\'s figures combine up the tree and across a scope', () => {
+  const T0 = '2026-01-05T02:00:00.000Z';
+  const T1 = '2026-03-01T02:00:00.000Z';
+  const T2 = '2026-04-01T02:00:00.000Z';
+  const RATE = { code: 'ONLINE_RATE', name: 'Tỷ lệ hồ sơ trực tuyến toàn trình', unitOfMeasure: '%', target: null };
+
+  /**
+   * NV-3 (BCA, no target of its own) → NV-3/01 (target 80) → communes 00004 (target 90, reports 90 at T1)
+   * and 00070 (target 70, reports 50 at T2, the newest); NV-3/48 (target 60, reports 40 at T1).
+   */
+  function tree(rollup?: string) {
+    const w = withUnits();
+    w.task('NV-3', assign({ id: 'NV-3', leadUnitId: 'BCA', indicators: [{ ...RATE, ...(rollup ? { rollup } : {}) }] }), T0);
+    w.task('NV-3', delegate('NV-3', [
+      { leadUnitId: '01', targets: [{ code: RATE.code, value: 80 }] },
+      { leadUnitId: '48', targets: [{ code: RATE.code, value: 60 }] },
+    ]), T0);
+    w.task('NV-3/01', delegate('NV-3/01', [
+      { leadUnitId: '00004', targets: [{ code: RATE.code, value: 90 }] },
+      { leadUnitId: '00070', targets: [{ code: RATE.code, value: 70 }] },
+    ]), T0);
+    w.task('NV-3/01/00004', progress('NV-3/01/00004', { indicators: [{ code: RATE.code, value: 90 }] }), T1);
+    w.task('NV-3/01/00070', progress('NV-3/01/00070', { indicators: [{ code: RATE.code, value: 50 }] }), T2);
+    w.task('NV-3/48', progress('NV-3/48', { indicators: [{ code: RATE.code, value: 40 }] }), T1);
+    return w;
+  }
+  const rate = (rollup: string, target: number | null, actual: number | null, actualAt: string | null) =>
+    ({ ...RATE, rollup, target, actual, actualAt });
+
+  it.each([
+    // kind, declared as, Hà Nội's task (own target 80), the root (no target: its children's, combined), the two communes alone
+    ['SUM', undefined, rate('SUM', 80, 140, T2), rate('SUM', 140, 180, T2), rate('SUM', 160, 140, T2)],
+    ['SUM', 'SUM', rate('SUM', 80, 140, T2), rate('SUM', 140, 180, T2), rate('SUM', 160, 140, T2)],
+    ['AVERAGE', 'AVERAGE', rate('AVERAGE', 80, 70, T2), rate('AVERAGE', 70, 55, T2), rate('AVERAGE', 80, 70, T2)],
+    ['MAX', 'MAX', rate('MAX', 80, 90, T2), rate('MAX', 80, 90, T2), rate('MAX', 90, 90, T2)],
+    ['LATEST', 'LATEST', rate('LATEST', 80, 50, T2), rate('LATEST', 80, 50, T2), rate('LATEST', 90, 50, T2)],
+  ])('%s (declared %s): the tree and indicatorTotals combine by it', (_kind, declared, hanoi, root, communes) => {
+    const w = tree(declared);
+    const rollup = new Rollup(w.views);
+    expect(w.views.tasks.get('NV-3/01/00070')!.indicators[0]!.rollup).toBe(declared); // delegated tasks inherit the declaration
+    expect(rollup.of(w.views.tasks.get('NV-3/01')!).indicators).toStrictEqual([hanoi]);
+    expect(rollup.of(w.views.tasks.get('NV-3')!).indicators).toStrictEqual([root]);
+    expect(indicatorTotals(w.views, [...w.views.tasks.values()])).toStrictEqual([root]);
+    expect(indicatorTotals(w.views, tasksInScope(w.views, '01'))).toStrictEqual([hanoi]);
+    const twoCommunes = ['NV-3/01/00004', 'NV-3/01/00070'].map((id) => w.views.tasks.get(id)!);
+    expect(indicatorTotals(w.views, twoCommunes)).toStrictEqual([communes]);
+  });
+
+  it('LATEST follows the newest report wherever it is in the tree, and before any report there is none', () => {
+    const w = tree('LATEST');
+    const T3 = '2026-05-01T02:00:00.000Z';
+    w.task('NV-3/48', progress('NV-3/48', { indicators: [{ code: RATE.code, value: 65 }] }), T3);
+    expect(new Rollup(w.views).of(w.views.tasks.get('NV-3')!).indicators).toStrictEqual([rate('LATEST', 80, 65, T3)]);
+    const before = w.asOf(T0);
+    expect(new Rollup(before).of(before.tasks.get('NV-3')!).indicators).toStrictEqual([rate('LATEST', 80, null, null)]);
+  });
+
+  it('AVERAGE leaves out the children that have not reported instead of counting them as zero', () => {
+    const w = tree('AVERAGE');
+    const then = w.asOf(T1); // 00070 has not reported yet
+    expect(new Rollup(then).of(then.tasks.get('NV-3/01')!).indicators).toStrictEqual([rate('AVERAGE', 80, 90, T1)]);
   });
 });
 

@@ -4,7 +4,7 @@ import { TiendoError } from '../../src/errors.js';
 import type { Basis } from '../../src/shared/schemas.js';
 import * as C from '../../src/tasks/commands.js';
 import { childTaskId, decideTask, delegatedTasks, type TaskContext } from '../../src/tasks/decide.js';
-import type { TaskEvent } from '../../src/tasks/events.js';
+import { type TaskEvent, rollupOf } from '../../src/tasks/events.js';
 import { evolveTask } from '../../src/tasks/evolve.js';
 import { initialTaskState, type Task, type TaskPhase, type TaskState } from '../../src/tasks/state.js';
 import { DeciderSpecification, at, type Given, type UnitInput } from '../support/given-when-then.js';
@@ -192,6 +192,43 @@ describe('AssignTask', () => {
 
   it('refuses an indicator code listed twice', () => {
     given().when(assign({ indicators: [VNEID, { ...VNEID, target: 5 }] })).thenThrows('BAD_USER_INPUT', 'listed twice');
+  });
+});
+
+describe('indicator roll-ups (SUM unless declared)', () => {
+  const RATE = { code: 'ONLINE_RATE', name: 'Tỷ lệ hồ sơ trực tuyến toàn trình', unitOfMeasure: '%', target: 80 };
+
+  it('records a declared roll-up on its indicator, and none where none (or null) is declared', () => {
+    const task = given().when(assign({ indicators: [{ ...RATE, rollup: 'AVERAGE' }, { ...VNEID, rollup: null }, CLEANED] }))
+      .then([assigned({ indicators: [{ ...RATE, rollup: 'AVERAGE' }, VNEID, CLEANED] })]);
+    expect(task!.indicators.map(rollupOf)).toStrictEqual(['AVERAGE', 'SUM', 'SUM']);
+  });
+
+  it.each(['SUM', 'AVERAGE', 'MAX', 'LATEST'] as const)('accepts %s', (rollup) => {
+    given().when(assign({ indicators: [{ ...RATE, rollup }] })).then([assigned({ indicators: [{ ...RATE, rollup }] })]);
+  });
+
+  it('takes an omitted target as none (GraphQL drops an optional null)', () => {
+    const { target: _omitted, ...withoutTarget } = RATE;
+    given().when(assign({ indicators: [withoutTarget] })).then([assigned({ indicators: [{ ...RATE, target: null }] })]);
+  });
+
+  it('reads an indicator assigned before roll-ups existed as SUM', () => {
+    expect(given([ASSIGNED]).state!.indicators.map(rollupOf)).toStrictEqual(['SUM', 'SUM']);
+  });
+
+  it.each([['MEDIAN'], ['average'], [3]])('refuses the roll-up %j, naming the field', (rollup) => {
+    expect(() => parse(C.AssignTask, { ...ASSIGN_INPUT, indicators: [{ ...RATE, rollup }] }))
+      .toThrow(expect.objectContaining({ code: 'BAD_USER_INPUT', message: expect.stringContaining('indicators.0.rollup') }));
+  });
+
+  it('delegated tasks inherit the roll-up with their own targets', () => {
+    const parent = given([assigned({ indicators: [{ ...RATE, rollup: 'MAX' }, VNEID] })]).state!;
+    const delegation = ev('TaskDelegated', {
+      taskId: 'NV-1', children: [{ taskId: 'NV-1/01', leadUnitId: '01', deadline: null, targets: [{ code: RATE.code, value: 90 }] }],
+    }, { reason: 'Phân giao cho 1 đơn vị', basis: [DOC] });
+    const [child] = delegatedTasks(parent, delegation as Ev<'TaskDelegated'>);
+    expect((child!.data as Ev<'TaskAssigned'>['data']).indicators).toStrictEqual([{ ...RATE, target: 90, rollup: 'MAX' }, { ...VNEID, target: null }]);
   });
 });
 

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { type EventRegistry, UnreadableEventError, decode, decodeWith, eventRegistry } from '../../src/events.js';
+import { Rollup } from '../../projections/queries.js';
+import { type EventRegistry, UnreadableEventError, decode, decodeWith, eventRegistry, schemaVersionOf } from '../../src/events.js';
 import type { NewEvent, RecordedEvent } from '../../src/eventstore/port.js';
 import { SqliteEventStore } from '../../src/eventstore/sqlite.js';
 import { verifyFile } from '../../src/eventstore/verify.js';
@@ -96,6 +97,21 @@ describe('events stored at an older schemaVersion are read through upcasters', (
     expect(task.version).toBe(2);
     expect(runner.unreadable).toBe(0);
     expect((await runner.history('T1', { first: 10 })).entries.map((h) => h.kind)).toEqual(['TaskAssigned', 'ProgressReported', 'ProgressReported']);
+    await runner.stop();
+    await store.dispose();
+  });
+
+  it('a TaskAssigned stored before indicators declared a roll-up reads unchanged (the field is optional, no new version) and rolls up as SUM', async () => {
+    const { dir, store } = await storeWithV1Events();
+    const [assignedV1] = await store.readStream('task-T1');
+    expect(schemaVersionOf('TaskAssigned')).toBe(1);
+    const decoded = decode(assignedV1!).data as { indicators: Record<string, unknown>[] };
+    expect(decoded.indicators).toEqual([{ code: 'POP_DATA_CLEANED', name: 'Hồ sơ làm sạch', unitOfMeasure: 'hồ sơ', target: 1000 }]);
+    expect('rollup' in decoded.indicators[0]!).toBe(false);
+    const runner = new ProjectionRunner(store, join(dir, 'views-rollup.db'), undefined, (r) => decodeWith(evolved, r));
+    runner.start();
+    await runner.ready;
+    expect(new Rollup(runner.views).of(runner.views.tasks.get('T1')!).indicators).toMatchObject([{ code: 'POP_DATA_CLEANED', rollup: 'SUM', actual: 300 }]);
     await runner.stop();
     await store.dispose();
   });

@@ -488,6 +488,8 @@ const enums: Record<'vi' | 'en', Record<string, string>> = {
     'field.title': 'Tên nhiệm vụ', 'field.description': 'Mô tả', 'field.output': 'Sản phẩm', 'field.lead': 'Đơn vị chủ trì',
     'field.coordinators': 'Đơn vị phối hợp', 'field.deadline': 'Thời hạn', 'field.confidential': 'Mật', 'field.phase': 'Giai đoạn',
     'field.progress': 'Tiến độ', 'field.children': 'Nhiệm vụ cấp dưới', 'field.target': 'mục tiêu', 'field.actual': 'kết quả',
+    // indicator roll-ups
+    'rollup.SUM': 'cộng dồn', 'rollup.AVERAGE': 'trung bình', 'rollup.MAX': 'cao nhất', 'rollup.LATEST': 'số mới nhất',
   },
   en: {
     COMPLETED_ON_TIME: 'Completed on time', COMPLETED_LATE: 'Completed late', IN_PROGRESS_ON_TIME: 'In progress, on time',
@@ -516,6 +518,7 @@ const enums: Record<'vi' | 'en', Record<string, string>> = {
     'field.title': 'Title', 'field.description': 'Description', 'field.output': 'Output', 'field.lead': 'Lead unit',
     'field.coordinators': 'Coordinating units', 'field.deadline': 'Deadline', 'field.confidential': 'Confidential',
     'field.phase': 'Phase', 'field.progress': 'Progress', 'field.children': 'Sub-tasks', 'field.target': 'target', 'field.actual': 'result',
+    'rollup.SUM': 'sum', 'rollup.AVERAGE': 'average', 'rollup.MAX': 'highest', 'rollup.LATEST': 'latest figure',
   },
 };
 

@@ -27,7 +27,7 @@ export const TREND_POINT = `query TrendPoint($id: ID!, $asOf: DateTime) { unitPr
 export const UNIT_PAGE = `query UnitPage($id: ID!, $asOf: DateTime) {
   unitProgress(unitId: $id, asOf: $asOf) {
     asOf totalTasks onTimeRate byStatus { status count } openObstacles openFindings
-    indicators { code name unitOfMeasure target actual }
+    indicators { code name unitOfMeasure rollup target actual }
     overdue { ${TASK_ROW_FIELDS} }
     unit { id name kind previousNames children { id name kind }
       parent { id name kind parent { id name kind parent { id name kind } } } }
@@ -81,7 +81,7 @@ export const TASK_PAGE = `query TaskPage($id: ID!, $asOf: DateTime, $after: Stri
     source { number date issuer }
     lead { id name kind parent { id name } } coordinators { id name } basis { kind ref }
     pendingExtension { proposedDeadline requestedAt }
-    indicators { code name unitOfMeasure target actual }
+    indicators { code name unitOfMeasure rollup target actual }
     parent { id title lead { id name } }
     children { ${TASK_ROW_FIELDS} }
     ${HISTORY}

@@ -45,7 +45,7 @@ export function statusBreakdown(byStatus: StatusCount[], total: number): HTMLEle
         h('span', { class: 'muted num' }, ` (${pct(r.count / Math.max(total, 1))})`)))));
 }
 
-export interface IndicatorFigure { code: string; name: string; unitOfMeasure: string; target: number | null; actual: number | null }
+export interface IndicatorFigure { code: string; name: string; unitOfMeasure: string; rollup: string; target: number | null; actual: number | null }
 
 export function indicatorBars(indicators: IndicatorFigure[]): HTMLElement {
   if (indicators.length === 0) return h('p', { class: 'muted' }, t('noIndicators'));
@@ -53,7 +53,9 @@ export function indicatorBars(indicators: IndicatorFigure[]): HTMLElement {
     const f = i.target ? (i.actual ?? 0) / i.target : null;
     return h('li', null,
       h('div', { class: 'ind-head' },
-        h('span', { class: 'ind-name' }, i.name),
+        h('span', { class: 'ind-name' }, i.name,
+          // Summing is the default and goes without saying; other roll-ups are named (the figure is not a total).
+          i.rollup === 'SUM' ? null : h('span', { class: 'muted' }, ` (${label(`rollup.${i.rollup}`)})`)),
         h('span', { class: 'ind-figure num' },
           h('strong', null, num(i.actual, 2)), ` / ${num(i.target, 2)} ${i.unitOfMeasure}`,
           f !== null ? h('span', { class: 'muted' }, ` · ${pct(f)}`) : null)),
