@@ -84,7 +84,8 @@ export class TestServer {
   private async signal(sig: NodeJS.Signals): Promise<number | null> {
     const child = this.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return child?.exitCode ?? null;
-    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    // 'close', not 'exit': after 'exit' the last lines of stdout/stderr may still be in the pipe.
+    const exited = new Promise<number | null>((r) => child.once('close', (code) => r(code)));
     child.kill(sig);
     return exited;
   }
