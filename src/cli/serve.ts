@@ -4,7 +4,8 @@ import { mintToken } from '../auth/tokens.js';
 import { buildServer } from '../api/server.js';
 import type { Config } from '../config.js';
 import { seedDemo } from '../demo/seed.js';
-import { startReminders } from '../ops/wiring.js';
+import { listenMetrics, metricsBinding } from '../ops/metrics-endpoint.js';
+import { opsOf, startReminders } from '../ops/wiring.js';
 import { removeServeLock, writeServeLock } from './maintenance.js';
 
 /** How long SIGTERM waits for in-flight requests before closing their connections. */
@@ -20,6 +21,8 @@ export async function serve(config: Config): Promise<void> {
   const server = await buildServer(app, log);
   app.runner.start();
   await server.listen({ port: config.PORT, host: config.HOST });
+  const metricsAt = metricsBinding(config);
+  const metricsServer = metricsAt ? await listenMetrics(opsOf(app, log).metrics, config, log, metricsAt) : undefined;
   const address = server.server.address();
   writeServeLock(app.dataDir, typeof address === 'object' && address ? address.port : config.PORT);
   let closing = false;
@@ -48,6 +51,7 @@ export async function serve(config: Config): Promise<void> {
       code = 1;
     }
     clearTimeout(drain);
+    await metricsServer?.close().catch((error: unknown) => log.error({ err: error }, 'closing the metrics listener failed'));
     try {
       await app.close();
     } catch (error) {

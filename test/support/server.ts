@@ -50,7 +50,8 @@ export class TestServer {
       cwd: root,
       env: {
         ...process.env, PORT: String(this.port), HOST: '127.0.0.1', TIENDO_DATA: this.dataDir, TIENDO_DEMO: '0',
-        TIENDO_AUTH_SECRET: SECRET, LOG_LEVEL: 'warn', NODE_ENV: 'test', ...this.env,
+        // In production /metrics has a port of its own (9464 by default): any free one here, as servers run side by side.
+        TIENDO_AUTH_SECRET: SECRET, LOG_LEVEL: 'warn', NODE_ENV: 'test', TIENDO_METRICS_PORT: '0', ...this.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
