@@ -66,7 +66,7 @@ export class BenchServer {
       env: {
         ...process.env, PORT: String(port), HOST: '127.0.0.1', TIENDO_DATA: dataDir, TIENDO_DEMO: '0', TIENDO_AUTH_SECRET: SECRET,
         // The bench measures throughput, not the limiter: one token sends every request.
-        TIENDO_RATE_LIMIT: '1000000000', LOG_LEVEL: 'warn', NODE_ENV: 'production',
+        TIENDO_RATE_LIMIT: '1000000000', LOG_LEVEL: 'warn', NODE_ENV: 'production', TIENDO_METRICS_PORT: '0',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

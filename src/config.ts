@@ -81,6 +81,13 @@ export const Config = z.object({
   TIENDO_ANCHOR_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
   /** The anchor file (JSON lines); default: <TIENDO_DATA>/anchors.jsonl. */
   TIENDO_ANCHOR_FILE: z.string().min(1).optional(),
+  // Issue 16: who may read /metrics, and where it is served (src/ops/metrics-endpoint.ts).
+  /** When set, /metrics answers only `Authorization: Bearer <this>`. */
+  TIENDO_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** The metrics listener's host (default 127.0.0.1 in production); setting it outside production moves /metrics there too. */
+  TIENDO_METRICS_HOST: z.string().min(1).optional(),
+  /** The metrics listener's port (default 9464; 0: any free port). */
+  TIENDO_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
 });
 export type Config = z.infer<typeof Config>;
 

@@ -10,7 +10,7 @@ import { errorBody } from './errors.js';
 export const dashboardDir = fileURLToPath(new URL('../../web/dist/', import.meta.url));
 
 /** Paths the dashboard never answers for, even when nothing else does. */
-const RESERVED = /^\/(graphql|graphiql|health)(\/|$)/;
+const RESERVED = /^\/(graphql|graphiql|health|metrics)(\/|$)/;
 
 /** The field page for focal points (web/field.html), offline first; everything else is the dashboard's. */
 const FIELD = /^\/field\/?$/;

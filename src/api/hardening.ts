@@ -21,8 +21,9 @@ import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
 import {
-  type ASTVisitor, type DocumentNode, GraphQLError, Kind, NoSchemaIntrospectionCustomRule, type ValidationContext,
-  type ValidationRule, getOperationAST, parse,
+  type ASTVisitor, BREAK, type DocumentNode, type FragmentDefinitionNode, GraphQLError, type GraphQLSchema, Kind,
+  NoSchemaIntrospectionCustomRule, type ValidationContext, type ValidationRule, getOperationAST, getVariableValues, parse,
+  validate, visit,
 } from 'graphql';
 import type { App } from '../app/app.js';
 import { type TokenVerifier, createVerifier } from '../auth/tokens.js';
@@ -33,7 +34,7 @@ import { ErrorCode, TiendoError } from '../errors.js';
 export const LIMITS = {
   /** Nesting of selections. `tasks { edges { node { history { edges { node { actor { unit { parent { id } } } } } } } } }` is 10. */
   depth: 12,
-  /** graphql-armor's cost: objects 2, scalars 1, ×1.5 a level, × a literal `first`. */
+  /** graphql-armor's cost: objects 2, scalars 1, ×1.5 a level, × `first` (a literal, or a variable's value: refuseCostlyVariables). */
   cost: 20_000,
   aliases: 20,
   directives: 10,
@@ -43,6 +44,8 @@ export const LIMITS = {
   tokens: 50_000,
   /** Bytes of a request body. */
   bodyLimit: 1024 * 1024,
+  /** Bytes of one WebSocket message (a subscription document and its variables); larger: closed with 1009. */
+  wsMessage: 64 * 1024,
   /** The rate-limit window; the count per window is TIENDO_RATE_LIMIT. */
   rateWindowMs: 60_000,
 } as const;
@@ -150,17 +153,77 @@ export function maxReplaysRule(n: number): ValidationRule {
   };
 }
 
+const costRule = () => costLimitRule({ maxCost: LIMITS.cost, ignoreIntrospection: true, ...rejectWith('QUERY_TOO_COSTLY') }) as unknown as ValidationRule;
+
 /** The rules mercurius adds to graphql's own: limits, and no introspection in production. */
 export function validationRules(production: boolean): ValidationRule[] {
   const rules: ValidationRule[] = [
     maxDepthRule({ n: LIMITS.depth, ignoreIntrospection: true, ...rejectWith('QUERY_TOO_DEEP') }) as unknown as ValidationRule,
-    costLimitRule({ maxCost: LIMITS.cost, ignoreIntrospection: true, ...rejectWith('QUERY_TOO_COSTLY') }) as unknown as ValidationRule,
+    costRule(),
     maxAliasesRule({ n: LIMITS.aliases, ...rejectWith('TOO_MANY_ALIASES') }) as unknown as ValidationRule,
     maxDirectivesRule({ n: LIMITS.directives, ...rejectWith('TOO_MANY_DIRECTIVES') }) as unknown as ValidationRule,
     maxReplaysRule(LIMITS.replays),
   ];
   if (production) rules.push(NoSchemaIntrospectionCustomRule);
   return rules;
+}
+
+/** The page-size arguments graphql-armor's cost multiplies by. */
+const PAGE_ARGS = new Set(['first', 'last']);
+/** Documents (mercurius caches them) and whether a page size in them is a variable. */
+const variablePages = new WeakMap<DocumentNode, boolean>();
+
+function hasVariablePage(document: DocumentNode): boolean {
+  let found = variablePages.get(document);
+  if (found === undefined) {
+    found = false;
+    visit(document, {
+      Argument(node) {
+        if (PAGE_ARGS.has(node.name.value) && node.value.kind === Kind.VARIABLE) {
+          found = true;
+          return BREAK;
+        }
+        return undefined;
+      },
+    });
+    variablePages.set(document, found);
+  }
+  return found;
+}
+
+/**
+ * graphql-armor's cost multiplies by a literal `first: 100` but not by `first: $n`: validation
+ * sees no variables (and mercurius validates a document once, whatever its variables). So, before
+ * execution, each operation whose page sizes are variables is costed again with their values
+ * written in (defaults included), by the same rule: `first: $n` with n = 10,000 is refused as
+ * `first: 10000` is. Throws the refusal (BAD_USER_INPUT, QUERY_TOO_COSTLY). Variables that do not
+ * coerce are left to execution, which refuses them.
+ */
+export function refuseCostlyVariables(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> | null | undefined): void {
+  if (!hasVariablePage(document)) return;
+  const fragments = document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION);
+  for (const operation of document.definitions) {
+    if (operation.kind !== Kind.OPERATION_DEFINITION) continue;
+    const values = getVariableValues(schema, operation.variableDefinitions ?? [], variables ?? {});
+    if (values.errors) continue;
+    const coerced = values.coerced;
+    const written = visit({ kind: Kind.DOCUMENT, definitions: [operation, ...fragments] } as DocumentNode, {
+      Argument(node) {
+        if (!PAGE_ARGS.has(node.name.value) || node.value.kind !== Kind.VARIABLE) return undefined;
+        const value = coerced[node.value.name.value];
+        return Number.isInteger(value) ? { ...node, value: { kind: Kind.INT, value: String(value) } } : undefined;
+      },
+    });
+    // The rule throws its refusal (propagateOnRejection); other rules' errors were reported at validation.
+    validate(schema, written, [costRule()]);
+  }
+}
+
+/** After mercurius is registered: every query and mutation is costed with its variables before it runs. */
+export function registerVariableCost(server: FastifyInstance): void {
+  server.graphql.addHook('preExecution', async (schema, document, _context, variables) => {
+    refuseCostlyVariables(schema, document, variables);
+  });
 }
 
 /* ------------------------------------------------------------------------------------------ */

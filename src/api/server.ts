@@ -10,7 +10,7 @@ import type { Actor } from '../shared/schemas.js';
 import { refuseJsonDocuments } from './documents.js';
 import { registerDashboard } from './dashboard.js';
 import { errorBody, formatExecution } from './errors.js';
-import { hardening, registerHardening } from './hardening.js';
+import { hardening, registerHardening, registerVariableCost } from './hardening.js';
 import { type Ctx, source } from './nodes.js';
 import { auditResolvers } from './resolvers/audit.js';
 import { inspectionResolvers } from './resolvers/inspections.js';
@@ -23,6 +23,7 @@ import { unitResolvers } from './resolvers/units.js';
 import { whyResolvers } from './resolvers/why.js';
 import { DateScalar, DateTimeScalar } from './scalars.js';
 import { registerGraphqlOperations, registerOperations, requestLogger } from '../ops/wiring.js';
+import { registerSockets } from '../live/sockets.js';
 
 export const schemaFile = new URL('../../schemas/schema.graphql', import.meta.url);
 
@@ -73,6 +74,7 @@ export async function buildServer(app: App, log: Logger): Promise<FastifyInstanc
     return reply.code(status).send(errorBody(code, status === 500 ? 'internal error' : error.message));
   });
 
+  await registerSockets(server); // before mercurius, which uses it: the frame limit and the message check
   await server.register(mercurius, {
     schema: readFileSync(schemaFile, 'utf8'),
     resolvers: mergeResolvers(
@@ -92,6 +94,7 @@ export async function buildServer(app: App, log: Logger): Promise<FastifyInstanc
     errorFormatter: limits.errorFormatter((execution) => formatExecution(execution, server.log)) as never,
   });
   refuseJsonDocuments(server); // before any other preValidation hook: a query must be GraphQL text
+  registerVariableCost(server);
   registerGraphqlOperations(server, app);
   await registerDashboard(server);
 

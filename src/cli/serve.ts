@@ -5,7 +5,8 @@ import { mintToken } from '../auth/tokens.js';
 import { buildServer } from '../api/server.js';
 import type { Config } from '../config.js';
 import { seedDemo } from '../demo/seed.js';
-import { startReminders } from '../ops/wiring.js';
+import { listenMetrics, metricsBinding } from '../ops/metrics-endpoint.js';
+import { opsOf, startReminders } from '../ops/wiring.js';
 import { removeServeLock, writeServeLock } from './maintenance.js';
 
 /** How long SIGTERM waits for in-flight requests before closing their connections. */
@@ -21,6 +22,8 @@ export async function serve(config: Config): Promise<void> {
   const server = await buildServer(app, log);
   app.runner.start();
   await server.listen({ port: config.PORT, host: config.HOST });
+  const metricsAt = metricsBinding(config);
+  const metricsServer = metricsAt ? await listenMetrics(opsOf(app, log).metrics, config, log, metricsAt) : undefined;
   const address = server.server.address();
   writeServeLock(app.dataDir, typeof address === 'object' && address ? address.port : config.PORT);
   // Anchors of the store's head (issue 16): every TIENDO_ANCHOR_INTERVAL, and one more once the store is closed.
@@ -52,6 +55,7 @@ export async function serve(config: Config): Promise<void> {
     }
     clearTimeout(drain);
     anchors?.stop();
+    await metricsServer?.close().catch((error: unknown) => log.error({ err: error }, 'closing the metrics listener failed'));
     try {
       await app.close();
     } catch (error) {

@@ -1,23 +1,27 @@
 import type { FastifyInstance } from 'fastify';
-import { type DocumentNode, GraphQLError, type GraphQLSchema, specifiedRules, validate } from 'graphql';
-import type { MercuriusContext } from 'mercurius';
+import { type DocumentNode, GraphQLError, type GraphQLResolveInfo, type GraphQLSchema, Kind, specifiedRules, validate } from 'graphql';
+import { decodeJwt } from 'jose';
+import type { WebSocket } from 'ws';
 import type { HistoryEntry } from '../../projections/history.js';
 import type { App } from '../app/app.js';
-import { ErrorCode, TiendoError, notFound, unauthenticated } from '../errors.js';
-import { hardening, verifierFor } from '../api/hardening.js';
+import { ErrorCode, TiendoError, alreadyExists, notFound, unauthenticated } from '../errors.js';
+import { hardening, refuseCostlyVariables, verifierFor } from '../api/hardening.js';
 import { type Ctx, canSee, source, taskNode } from '../api/nodes.js';
 import { progressResolvers } from '../api/resolvers/progress.js';
 import { actorNode } from '../api/resolvers/tasks.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { Actor } from '../shared/schemas.js';
-import type { LiveFeed } from './feed.js';
+import type { FeedOptions, LiveFeed, Select } from './feed.js';
 import { concerns, taskOf } from './scope.js';
+import { LiveSession } from './session.js';
+import { CloseCode, closeSocket } from './sockets.js';
 
 /**
- * A subscription's context: mercurius' (request, pubsub …) with tiendo's Ctx merged in by
- * `subscriptionOptions` (tiendo, requestId, now) and onConnect (actor).
+ * A subscription's context: mercurius' (request, pubsub …, `id`: the subscribe message's id)
+ * with tiendo's Ctx merged in by `subscriptionOptions` (tiendo, requestId, now) and onConnect
+ * (actor, session).
  */
-type LiveCtx = Ctx;
+type LiveCtx = Ctx & { session?: LiveSession; id?: string };
 
 /** The catalogue's error as GraphQL sends it over the socket (extensions.code, reason). */
 function gqlError(error: TiendoError): GraphQLError {
@@ -27,6 +31,19 @@ function gqlError(error: TiendoError): GraphQLError {
 function actorOf(ctx: LiveCtx): Actor {
   if (!ctx.actor) throw gqlError(unauthenticated());
   return ctx.actor;
+}
+
+/**
+ * A subscription costed with its variables: validation (validateSubscriptions) cannot see them,
+ * and mercurius' subscription hooks are not given them (hardening.ts, refuseCostlyVariables).
+ */
+function costed(info: GraphQLResolveInfo): void {
+  try {
+    refuseCostlyVariables(info.schema, { kind: Kind.DOCUMENT, definitions: [info.operation, ...Object.values(info.fragments)] }, info.variableValues);
+  } catch (error) {
+    const original = error instanceof GraphQLError ? error.originalError : undefined;
+    throw original instanceof TiendoError ? gqlError(original) : error;
+  }
 }
 
 /** Subscriptions resolve against the live views at the moment each update goes out. */
@@ -56,24 +73,38 @@ export function authorizationOf(payload: unknown): string | undefined {
  * queries use.
  */
 export function subscriptionResolvers(app: App, feed: LiveFeed, metrics: Metrics) {
-  const track = (field: string) => {
+  /** A feed subscription counted in the metrics and owned by the socket's session (which ends it with the socket). */
+  const live = <T>(field: string, ctx: LiveCtx, select: Select<T>, options: FeedOptions = {}): AsyncIterableIterator<T> => {
+    const { session, id = '' } = ctx;
     metrics.subscriptions.inc({ field });
-    return () => metrics.subscriptions.dec({ field });
+    const iterator: AsyncIterableIterator<T> = feed.subscribe(select, {
+      ...options,
+      onClose: () => {
+        metrics.subscriptions.dec({ field });
+        session?.stopped(id, iterator);
+      },
+    });
+    if (session && !session.start(id, iterator)) {
+      void iterator.return?.();
+      throw gqlError(session.open ? alreadyExists('subscription', id) : unauthenticated('the connection has closed'));
+    }
+    return iterator;
   };
   const views = () => app.runner.views;
 
   return {
     Subscription: {
       taskChanged: {
-        subscribe: (_: unknown, args: { id: string }, ctx: LiveCtx) => {
+        subscribe: (_: unknown, args: { id: string }, ctx: LiveCtx, info: GraphQLResolveInfo) => {
           const actor = actorOf(ctx);
+          costed(info);
           const task = views().tasks.get(args.id);
           if (!task || !canSee(actor, views())(task)) throw gqlError(notFound('TASK', args.id));
-          return feed.subscribe((batch) => {
+          return live('taskChanged', ctx, (batch) => {
             const v = views();
             const see = canSee(actor, v);
             return batch.some((n) => n.task?.after.id === args.id && see(n.task.after)) ? [args.id] : [];
-          }, { coalesce: true, onClose: track('taskChanged') });
+          }, { coalesce: true });
         },
         resolve: (id: string, _: unknown, ctx: LiveCtx) => {
           const v = views();
@@ -83,10 +114,11 @@ export function subscriptionResolvers(app: App, feed: LiveFeed, metrics: Metrics
         },
       },
       unitProgressChanged: {
-        subscribe: (_: unknown, args: { unitId: string }, ctx: LiveCtx) => {
+        subscribe: (_: unknown, args: { unitId: string }, ctx: LiveCtx, info: GraphQLResolveInfo) => {
           const actor = actorOf(ctx);
+          costed(info);
           if (!views().units.has(args.unitId)) throw gqlError(notFound('UNIT', args.unitId));
-          return feed.subscribe((batch) => {
+          return live('unitProgressChanged', ctx, (batch) => {
             const v = views();
             const see = canSee(actor, v);
             return batch.some((n) => {
@@ -94,21 +126,22 @@ export function subscriptionResolvers(app: App, feed: LiveFeed, metrics: Metrics
               // A change to a task one may not see is no signal either.
               return (!task || see(task)) && concerns(n, v, args.unitId);
             }) ? [args.unitId] : [];
-          }, { coalesce: true, onClose: track('unitProgressChanged') });
+          }, { coalesce: true });
         },
         resolve: (unitId: string, _: unknown, ctx: LiveCtx) =>
           progressResolvers.Query.unitProgress(undefined, { unitId }, refresh(ctx)),
       },
       commitmentChanged: {
-        subscribe: (_: unknown, args: { unitId: string }, ctx: LiveCtx) => {
+        subscribe: (_: unknown, args: { unitId: string }, ctx: LiveCtx, info: GraphQLResolveInfo) => {
           const actor = actorOf(ctx);
+          costed(info);
           if (!views().units.has(args.unitId)) throw gqlError(notFound('UNIT', args.unitId));
-          return feed.subscribe((batch) => {
+          return live('commitmentChanged', ctx, (batch) => {
             const v = views();
             const see = canSee(actor, v);
             return batch.filter((n) => n.history?.commitment && see(n.task!.after)
               && n.history.leadUnitIds.some((u) => v.isWithin(u, args.unitId))).map((n) => n.history!);
-          }, { onClose: track('commitmentChanged') });
+          });
         },
         resolve: (entry: HistoryEntry, _: unknown, ctx: LiveCtx) => {
           const v = views();
@@ -124,40 +157,43 @@ export function subscriptionResolvers(app: App, feed: LiveFeed, metrics: Metrics
   };
 }
 
+/** When the token in an Authorization header (verified already) expires, in ms since the epoch. */
+function expiryOf(authorization: string): number {
+  const { exp } = decodeJwt(authorization.replace(/^Bearer\s+/i, '').trim());
+  return (exp ?? 0) * 1000;
+}
+
 /**
  * mercurius' `subscription` option: graphql-ws (graphql-transport-ws) and the legacy protocol on
- * /graphql. The connection is authenticated in connection_init with the same verifier as HTTP;
- * without a valid token it is closed (4403 Forbidden, after mercurius' connection_error).
+ * /graphql, messages checked first (sockets.ts). The connection is authenticated in
+ * connection_init with the same verifier as HTTP: without a valid token it is closed with 4401
+ * (Unauthorized, and the reason); with one it lasts until the token expires (session.ts, 4403).
  */
 export function subscriptionOptions(app: App, metrics: Metrics, log: FastifyInstance['log']) {
   const verify = verifierFor(app);
-  // mercurius may report one connection's end twice (a terminate message, then the socket's close).
-  const counted = new WeakSet<object>();
+  const sessions = new WeakMap<WebSocket, LiveSession>();
   return {
     keepAlive: 30_000,
     context: (_socket: unknown, request: { id: string }) => ({ tiendo: app, requestId: request.id, correlationId: request.id, now: new Date().toISOString() }),
-    // A plain function: mercurius calls it as a method of the connection, whose `socket` we close on refusal.
-    onConnect: async function onConnect(this: { socket?: { close(code: number, reason: string): void } } | undefined, data: { payload?: unknown }) {
+    // A plain function: mercurius calls it as a method of the connection, whose `socket` it is.
+    onConnect: async function onConnect(this: { socket: WebSocket }, data: { payload?: unknown }) {
+      const { socket } = this;
+      // Once per socket (sockets.ts refuses a second connection_init; this is mercurius' connectionInit extension).
+      if (sessions.has(socket)) return false;
+      const authorization = authorizationOf(data?.payload);
+      let actor: Actor;
       try {
-        const actor = await verify(authorizationOf(data?.payload));
-        const connection = {};
-        counted.add(connection);
-        metrics.wsConnections.inc();
-        return { actor, liveConnection: connection };
+        actor = await verify(authorization);
       } catch (error) {
         const message = error instanceof TiendoError ? error.message : 'a valid Bearer token is required';
         log.info({ reason: message }, 'subscription connection refused');
-        try {
-          this?.socket?.close(4403, `Forbidden: ${message}`.slice(0, 120));
-        } catch {
-          // mercurius closes it anyway
-        }
+        closeSocket(socket, CloseCode.Unauthorized, `Unauthorized: ${message}`);
         return false;
       }
-    },
-    onDisconnect: (context: MercuriusContext) => {
-      const connection = (context as unknown as { liveConnection?: object } | undefined)?.liveConnection;
-      if (connection && counted.delete(connection)) metrics.wsConnections.dec();
+      if (socket.readyState !== socket.OPEN) return false; // the client left while the token was checked
+      const session = new LiveSession(socket, expiryOf(authorization!), metrics);
+      sessions.set(socket, session);
+      return { actor, session };
     },
   };
 }

@@ -19,6 +19,7 @@ import { WebhookCommands } from '../webhooks/commands.js';
 import { WebhookDispatcher } from '../webhooks/dispatcher.js';
 import { webhookResolvers } from '../webhooks/resolvers.js';
 import { Metrics } from './metrics.js';
+import { metricsBinding, metricsHandler } from './metrics-endpoint.js';
 import { lazyChild } from './request-logger.js';
 
 declare module 'fastify' {
@@ -117,10 +118,8 @@ export async function registerOperations(server: FastifyInstance, app: App) {
     const { runner } = app;
     return reply.code(runner.caughtUp ? 200 : 503).send({ status: runner.caughtUp ? 'ready' : 'catching up', position: runner.views.position });
   });
-  server.get('/metrics', async (_req, reply) => {
-    const body = await metrics.registry.metrics();
-    return reply.type(metrics.registry.contentType).send(body);
-  });
+  // In production /metrics has a listener of its own (serve.ts); otherwise it is here.
+  if (!metricsBinding(app.config)) server.get('/metrics', metricsHandler(metrics, app.config.TIENDO_METRICS_TOKEN));
 
   server.addHook('onClose', async () => {
     bundles.delete(app); // a server built again for this app starts afresh

@@ -55,6 +55,30 @@ describe('query limits', () => {
     expect(r.message).toMatch(/cost/i);
   });
 
+  it('cost with variables: `first: $n` is costed with n, as a literal is (issue 16)', async () => {
+    const page = `query Page($n: Int) { tasks(first: $n) { edges { node { id title } } } }`;
+    const refusedAsCostly = { status: 400, code: 'BAD_USER_INPUT', reason: 'QUERY_TOO_COSTLY' };
+    expect(await query(page, { n: 10_000 })).toMatchObject(refusedAsCostly);
+    expect(await query(`{ tasks(first: 10000) { edges { node { id title } } } }`)).toMatchObject(refusedAsCostly);
+    // A default value counts as a given one; a second request with the same (cached) document is costed again.
+    expect(await query(`query Page($n: Int = 10000) { tasks(first: $n) { edges { node { id title } } } }`)).toMatchObject(refusedAsCostly);
+    passes(await query(page, { n: 5 }));
+    expect(await query(page, { n: 10_000 })).toMatchObject(refusedAsCostly);
+    // Pages of pages, each within the page size (100), are refused by the cost alone — as with literals above.
+    const nestedPages = `query Nested($n: Int, $m: Int) { tasks(first: $n) { edges { node { history(first: $m) { edges { node { at kind } } } } } } }`;
+    const r = await query(nestedPages, { n: 100, m: 100 });
+    expect(r).toMatchObject(refusedAsCostly);
+    expect(r.message).toMatch(/cost/i);
+    passes(await query(nestedPages, { n: 10, m: 5 }));
+    // Through a fragment, and over GET.
+    expect(await query(`query ($n: Int) { ...P } fragment P on Query { tasks(first: $n) { edges { node { id title } } } }`, { n: 10_000 }))
+      .toMatchObject(refusedAsCostly);
+    const get = await fetch(`${server.url}/graphql?query=${encodeURIComponent(page)}&variables=${encodeURIComponent(JSON.stringify({ n: 10_000 }))}`,
+      { headers: { authorization: `Bearer ${leader}` } });
+    expect(get.status).toBe(400);
+    expect(((await get.json()) as { errors: { extensions: { reason: string } }[] }).errors[0]!.extensions.reason).toBe('QUERY_TOO_COSTLY');
+  });
+
   it(`aliases: ${LIMITS.aliases} pass, one more is refused`, async () => {
     const aliased = (n: number) => `{ ${Array.from({ length: n }, (_, i) => `a${i}: me { id }`).join(' ')} }`;
     passes(await query(aliased(LIMITS.aliases)));

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Collector, metricValue, untilSubscribed, wsClient } from '../support/live.js';
+import { Collector, metricValue, untilMetrics, untilSubscribed, wsClient } from '../support/live.js';
 import { SECRET, TestServer, errorCode, ok, token } from '../support/server.js';
 
 /**
@@ -133,9 +133,9 @@ describe('/metrics', () => {
 
     sub.dispose();
     await c.dispose();
-    const deadline = Date.now() + 5000;
-    while (metricValue(await metricsText(), 'tiendo_subscriptions_active', { field: 'taskChanged' }) !== 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    const after = await metricsText();
+    // The server sees the socket close after the client does: wait for both gauges, do not read once.
+    const after = await untilMetrics(server, (t) => metricValue(t, 'tiendo_subscriptions_active', { field: 'taskChanged' }) === 0
+      && metricValue(t, 'tiendo_websocket_connections') === 0);
     expect(metricValue(after, 'tiendo_subscriptions_active', { field: 'taskChanged' })).toBe(0);
     expect(metricValue(after, 'tiendo_websocket_connections')).toBe(0);
   });
@@ -184,7 +184,7 @@ describe('configuration', () => {
       let stderr = '';
       child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
       const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-      child.on('exit', (code) => {
+      child.on('close', (code) => { // after its stderr is read to the end
         clearTimeout(timer);
         resolve({ code, stderr });
       });

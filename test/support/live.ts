@@ -100,6 +100,17 @@ export function metricValue(text: string, name: string, labels: Record<string, s
   return undefined;
 }
 
+/** Polls /metrics until `done` holds for its text (or fails after `timeoutMs`); returns that text. */
+export async function untilMetrics(server: TestServer, done: (text: string) => boolean, timeoutMs = 5000, headers: Record<string, string> = {}): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const text = await (await fetch(`${server.url}/metrics`, { headers })).text();
+    if (done(text)) return text;
+    if (Date.now() > deadline) return text; // the caller's expectations say what is wrong
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
 /** Waits until the server counts `n` active subscriptions on `field` (so that an update cannot be missed). */
 export async function untilSubscribed(server: TestServer, field: string, n: number, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

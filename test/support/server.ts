@@ -50,7 +50,8 @@ export class TestServer {
       cwd: root,
       env: {
         ...process.env, PORT: String(this.port), HOST: '127.0.0.1', TIENDO_DATA: this.dataDir, TIENDO_DEMO: '0',
-        TIENDO_AUTH_SECRET: SECRET, LOG_LEVEL: 'warn', NODE_ENV: 'test', ...this.env,
+        // In production /metrics has a port of its own (9464 by default): any free one here, as servers run side by side.
+        TIENDO_AUTH_SECRET: SECRET, LOG_LEVEL: 'warn', NODE_ENV: 'test', TIENDO_METRICS_PORT: '0', ...this.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -84,7 +85,8 @@ export class TestServer {
   private async signal(sig: NodeJS.Signals): Promise<number | null> {
     const child = this.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return child?.exitCode ?? null;
-    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    // 'close', not 'exit': after 'exit' the last lines of stdout/stderr may still be in the pipe.
+    const exited = new Promise<number | null>((r) => child.once('close', (code) => r(code)));
     child.kill(sig);
     return exited;
   }
