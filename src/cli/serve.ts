@@ -1,11 +1,11 @@
 import pino from 'pino';
-import { createApp } from '../app/app.js';
+import { createApp, viewsDirOf } from '../app/app.js';
 import { mintToken } from '../auth/tokens.js';
 import { buildServer } from '../api/server.js';
 import type { Config } from '../config.js';
 import { seedDemo } from '../demo/seed.js';
 import { startReminders } from '../ops/wiring.js';
-import { removeServeLock, writeServeLock } from './maintenance.js';
+import { acquireServeLock, removeServeLock, writeServeLock } from './maintenance.js';
 
 /** How long SIGTERM waits for in-flight requests before closing their connections. */
 const DRAIN_MS = 10_000;
@@ -15,13 +15,15 @@ const SHUTDOWN_DEADLINE_MS = 25_000;
 /** Starts the API; on SIGTERM/SIGINT stops accepting, drains requests and closes the store. */
 export async function serve(config: Config): Promise<void> {
   const log = pino({ level: config.LOG_LEVEL, base: { service: 'tiendo' } });
+  // Before the read model is opened: several replicas may share the events, never a read model.
+  acquireServeLock(viewsDirOf(config));
   const app = await createApp(config, log);
   // The server (and its webhook dispatcher) first: the events the runner's catch-up applies are delivered too.
   const server = await buildServer(app, log);
   app.runner.start();
   await server.listen({ port: config.PORT, host: config.HOST });
   const address = server.server.address();
-  writeServeLock(app.dataDir, typeof address === 'object' && address ? address.port : config.PORT);
+  writeServeLock(app.viewsDir, typeof address === 'object' && address ? address.port : config.PORT);
   let closing = false;
   /**
    * Stop accepting (new requests on open connections get 503), let in-flight requests finish (at most
@@ -54,7 +56,7 @@ export async function serve(config: Config): Promise<void> {
       log.error({ err: error }, 'closing the store or the read model failed');
       code = 1;
     }
-    removeServeLock(app.dataDir);
+    removeServeLock(app.viewsDir);
     log.info({ code }, 'stopped');
     process.exit(code);
   };

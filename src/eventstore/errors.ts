@@ -20,3 +20,12 @@ export class InvalidEventError extends Error {
     this.name = 'InvalidEventError';
   }
 }
+
+/** The embedded store's write lock stayed held by another process (a replica) too long; nothing was written. */
+export class StoreBusyError extends Error {
+  readonly code = 'STORE_BUSY';
+  constructor(readonly waitedMs: number, cause?: unknown) {
+    super(`the event store stayed locked by another process for ${waitedMs} ms`, { cause });
+    this.name = 'StoreBusyError';
+  }
+}
