@@ -1,6 +1,7 @@
 import type { GraphQLError } from 'graphql';
 import type { FastifyBaseLogger } from 'fastify';
-import { ErrorCode, TiendoError } from '../errors.js';
+import { ErrorCode, TiendoError, unavailable } from '../errors.js';
+import { StoreBusyError } from '../eventstore/errors.js';
 
 interface FormattedError { message: string; locations?: unknown; path?: unknown; extensions: Record<string, unknown> }
 
@@ -12,7 +13,9 @@ const KNOWN = new Set<string>(Object.values(ErrorCode));
  */
 export function formatError(error: GraphQLError, log?: FastifyBaseLogger): FormattedError {
   const base = { ...(error.locations ? { locations: error.locations } : {}), ...(error.path ? { path: error.path } : {}) };
-  const original = error.originalError;
+  let original = error.originalError;
+  // Another replica held the embedded store's write lock for longer than the append waits: nothing was written.
+  if (original instanceof StoreBusyError) original = unavailable('the event store is busy: nothing was written; retry', 'STORE_BUSY', 1);
   if (original instanceof TiendoError) {
     return {
       message: original.message, ...base,
@@ -35,7 +38,8 @@ export function formatError(error: GraphQLError, log?: FastifyBaseLogger): Forma
 }
 
 /** An error body in the GraphQL shape for failures outside execution (auth, malformed JSON). */
-export const errorBody = (code: ErrorCode, message: string) => ({ errors: [{ message, extensions: { code } }] });
+export const errorBody = (code: ErrorCode, message: string, extensions: Record<string, unknown> = {}) =>
+  ({ errors: [{ message, extensions: { code, ...extensions } }] });
 
 interface MercuriusExecution { data?: unknown; errors: readonly GraphQLError[]; statusCode?: number }
 

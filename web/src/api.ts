@@ -1,6 +1,8 @@
 /** GraphQL over HTTP with the Bearer token kept in sessionStorage (this tab only). */
 
 const TOKEN_KEY = 'tiendo.token';
+/** The position of this tab's last write: later requests ask the replica that answers to have reached it. */
+const POSITION_KEY = 'tiendo.position';
 
 export const session = {
   get: (): string | null => sessionStorage.getItem(TOKEN_KEY),
@@ -17,7 +19,18 @@ export class ApiError extends Error {
 /** Raised (as an event) when the server refuses the token; the app goes back to sign-in. */
 export const SIGNED_OUT = 'tiendo:signed-out';
 
-interface GqlBody<T> { data?: T | null; errors?: { message: string; extensions?: { code?: string } }[] }
+interface GqlBody<T> { data?: T | null; errors?: { message: string; extensions?: { code?: string; retryAfter?: number } }[] }
+
+/** A mutation's payloads carry the `position` it wrote: kept, and the cached answers (older than it) dropped. */
+function noteWrites(data: unknown): void {
+  for (const payload of Object.values((data ?? {}) as Record<string, unknown>)) {
+    const position = (payload as { position?: unknown } | null)?.position;
+    if (typeof position === 'string') {
+      sessionStorage.setItem(POSITION_KEY, position);
+      cache.clear();
+    }
+  }
+}
 
 // A short-lived cache: going back, switching language or redrawing does not refetch.
 const TTL_MS = 60_000;
@@ -33,12 +46,25 @@ export async function gql<T>(query: string, variables: Record<string, unknown> =
   const hit = cache.get(key);
   if (hit && Date.now() - hit.at < TTL_MS) return hit.data as T;
 
-  const res = await fetch('/graphql', {
+  // Behind a load balancer the next request may reach another replica: X-Tiendo-Min-Position makes it
+  // answer only once it has this tab's last write (read-your-writes), else UNAVAILABLE with retryAfter.
+  const position = sessionStorage.getItem(POSITION_KEY);
+  const send = () => fetch('/graphql', {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json;q=0.9', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    headers: {
+      'content-type': 'application/json', accept: 'application/graphql-response+json, application/json;q=0.9',
+      ...(token ? { authorization: `Bearer ${token}` } : {}), ...(position ? { 'x-tiendo-min-position': position } : {}),
+    },
     body: JSON.stringify({ query, variables }),
     ...(signal ? { signal } : {}),
   });
+  let res = await send();
+  if (res.status === 503 && position) {
+    // Once, after the replica's hint: it was still catching up with this tab's last write.
+    const hint = Number(res.headers.get('retry-after')) || 1;
+    await new Promise((r) => setTimeout(r, hint * 1000));
+    res = await send();
+  }
   let body: GqlBody<T>;
   try {
     body = (await res.json()) as GqlBody<T>;
@@ -54,6 +80,10 @@ export async function gql<T>(query: string, variables: Record<string, unknown> =
     throw new ApiError(first?.message ?? 'unauthenticated', 'UNAUTHENTICATED', res.status);
   }
   if (first || !body.data) throw new ApiError(first?.message ?? `HTTP ${res.status}`, code, res.status);
+  if (/^\s*mutation\b/.test(query)) {
+    noteWrites(body.data);
+    return body.data;
+  }
   if (cache.size > 200) cache.clear();
   cache.set(key, { at: Date.now(), data: body.data });
   return body.data;
