@@ -56,6 +56,7 @@ export function opsOf(app: App, log?: Logger | FastifyInstance['log']): Ops {
   const dispatcher = new WebhookDispatcher({
     runner: app.runner, store: app.store, file: join(app.viewsDir, 'webhooks.db'), key: webhookKey,
     maxAttempts: c.TIENDO_WEBHOOK_MAX_ATTEMPTS, backoffMs: c.TIENDO_WEBHOOK_BACKOFF_MS, timeoutMs: c.TIENDO_WEBHOOK_TIMEOUT_MS,
+    leaseMs: c.TIENDO_WEBHOOK_LEASE_MS,
     privateNetworks: c.TIENDO_WEBHOOK_PRIVATE_NETWORKS,
     enabled: c.TIENDO_WEBHOOKS, log: logger, onOutcome: (outcome) => metrics.webhookDeliveries.inc({ outcome }),
   });
