@@ -14,10 +14,13 @@
  *   5. the peer, @event-driven-io/emmett-sqlite (bench/peer/), and tiendo's SqliteEventStore on the
  *      same sample of the workload's events: 1 appender, 64 appenders, read back.
  *
+ *   6. with --replicas N (N ≥ 2): N-1 more servers on the same events.db, each with its own read model
+ *      (TIENDO_VIEWS_DIR), and the same query loads spread over all N against the first alone.
+ *
  * Prints a table and writes bench/results/latest.json.
  * Options: --events N (1,000,000) --seed S (6) --duration SECONDS per HTTP load (3 below 200,000
  * events, else 10) --peer-events N --profile (CPU profiles of every process into
- * bench/results/profiles/) --keep (keep the data directory) --out FILE
+ * bench/results/profiles/) --keep (keep the data directory) --out FILE --replicas N (1)
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -27,7 +30,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { GenerateResult } from './generate.js';
-import { BenchServer, type Gql, type LoadFigure, gql, leaderToken, load } from './http.js';
+import { BenchServer, type Gql, type LoadFigure, gql, leaderToken, load, loadSpread } from './http.js';
 import { type Figure, eventRows, machine, mib, rawInserts } from './lib.js';
 import type { FoldResult, RebuildResult, StoreAppendsResult } from './phases.js';
 import { HISTORY_END_MS, HISTORY_START_MS } from './workload.js';
@@ -44,6 +47,7 @@ const { values } = parseArgs({
     profile: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
     out: { type: 'string', default: join(here, 'results', 'latest.json') },
+    replicas: { type: 'string', default: '1' },
   },
 });
 const int = (name: string, v: string | undefined, min = 1) => {
@@ -55,6 +59,7 @@ const EVENTS = int('events', values.events, 1000);
 const SEED = int('seed', values.seed, 0);
 const DURATION = int('duration', values.duration ?? (EVENTS >= 200_000 ? '10' : '3'));
 const CLIENTS = 64;
+const REPLICAS = int('replicas', values.replicas);
 const PEER_EVENTS = int('peer-events', values['peer-events'] ?? String(Math.min(10_000, Math.max(1000, Math.round(EVENTS / 50)))));
 const PEER_SINGLE = Math.min(PEER_EVENTS, Math.max(500, Math.round(PEER_EVENTS / 4)));
 const profileDir = values.profile ? join(here, 'results', 'profiles') : undefined;
@@ -121,6 +126,34 @@ async function eventsSince(file: string, position: number): Promise<number> {
   let n = 0;
   for (const _ of eventRows(file, position)) n++;
   return n;
+}
+
+/**
+ * Phase 6 (--replicas N): N-1 more servers on the same events.db, each with its own read model, and
+ * each query load run against the first server alone and then spread over all N at once, with the
+ * same connections in all. On one machine the replicas share its cores with each other and with
+ * the load generator: the figure shows the shape (correct answers from every replica, what a second
+ * process adds or costs here), not what N machines would serve.
+ */
+async function replicaPhase(first: BenchServer, token: string, loads: Record<string, Gql[]>, opts: { connections: number; seconds: number }) {
+  log(`[${elapsed()}] 6/6 ${REPLICAS} replicas on one events.db: query loads on one replica, then spread over all`);
+  const others: BenchServer[] = [];
+  try {
+    for (let i = 1; i < REPLICAS; i++) {
+      others.push(await BenchServer.start(dataDir, { env: { TIENDO_VIEWS_DIR: mkdtempSync(join(work, `replica-${i}-`)) } }));
+    }
+    const urls = [first.url, ...others.map((o) => o.url)];
+    const out: Record<string, { one: LoadFigure; spread: LoadFigure & { perReplica: number[] }; ratio: number }> = {};
+    for (const [name, bodies] of Object.entries(loads)) {
+      const one = await load(first.url, token, bodies, opts);
+      const spread = await loadSpread(urls, token, bodies, opts);
+      out[name] = { one, spread, ratio: Math.round((spread.perSecond / Math.max(1, one.perSecond)) * 100) / 100 };
+      log(`  ${name.padEnd(14)} 1 replica ${one.perSecond} req/s (p99 ${one.p99Ms} ms); ${REPLICAS} replicas ${spread.perSecond} req/s (p99 ${spread.p99Ms} ms; ${spread.perReplica.join(' + ')})`);
+    }
+    return { count: REPLICAS, startupMs: others.map((o) => Math.round(o.startMs)), loads: out };
+  } finally {
+    for (const o of others) await o.stop();
+  }
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -282,6 +315,7 @@ try {
     // Figures are computed once per read-model position and day: the first read after a write pays for them.
     const cold = await gql(url, token, progressBodies[0]!);
     const coldFull = await gql(url, token, { query: progressQuery, variables: { u: gen.sample.province } });
+    const replicas = REPLICAS > 1 ? await replicaPhase(server, token, { task: taskBodies, unitProgress: progressBodies, trivial: trivialBody }, opts) : null;
     const trivials = [trivial1, trivial2, trivial3];
     const trivial = { ...trivial1, perSecond: Math.round(trivials.reduce((s, t) => s + t.perSecond, 0) / trivials.length), runs: trivials.map((t) => t.perSecond) };
     http = {
@@ -291,6 +325,7 @@ try {
       unitProgressAfterWriteMs: Math.round(cold.ms * 10) / 10, unitProgressWithOverdueMs: Math.round(coldFull.ms * 10) / 10,
       asOf: { at: mid, firstMs: Math.round(asOfFirst.ms), cachedMs: Math.round(asOfCached.ms), other: { at: quarter, ms: Math.round(asOfOther.ms) } },
       memory: { ...server.memory(), byPhase: server.rss.map((r) => ({ phase: r.phase, maxMiB: mib(r.maxBytes) })) },
+      replicas,
     };
   } finally {
     await server.stop();
@@ -374,7 +409,7 @@ try {
 
   const results = {
     date, machine: host,
-    options: { events: EVENTS, seed: SEED, clients: CLIENTS, httpSeconds: DURATION, peerEvents: PEER_EVENTS, peerSingle: PEER_SINGLE },
+    options: { events: EVENTS, seed: SEED, clients: CLIENTS, httpSeconds: DURATION, peerEvents: PEER_EVENTS, peerSingle: PEER_SINGLE, replicas: REPLICAS },
     workload: { ...gen.run.shape, generated: gen.run.events, commands: gen.run.commands, byKind: gen.run.byKind, views: gen.views },
     appends: {
       generation: { ...gen.run.figure, barrierSeconds: Math.round(gen.run.barrierMs) / 1000, rawSameRows: raw.all, ratio: ratio(gen.run.figure.perSecond, raw.all.perSecond) },
@@ -410,6 +445,10 @@ try {
       `peer emmett-sqlite (${p.variant}), 1 / 64 appenders`, `${p.single?.figure.perSecond ?? '—'} / ${p.concurrent?.figure.perSecond ?? '—'} events/s`,
       `failed appends ${p.single?.failed ?? '—'} / ${p.concurrent?.failed ?? '—'}; read back ${p.readBack?.all.perSecond ?? '—'}/s${p.error ? `; ${p.error.split('\n')[0]!.slice(0, 90)}` : ''}`,
     ]),
+    ...(http.replicas ? Object.entries(http.replicas.loads).map(([name, r]): [string, string, string] => [
+      `${name}: 1 replica / ${REPLICAS} replicas`, `${r.one.perSecond} / ${r.spread.perSecond} req/s (× ${r.ratio})`,
+      `p99 ${r.one.p99Ms} / ${r.spread.p99Ms} ms; per replica ${r.spread.perReplica.join(', ')}; ${host.cores} cores shared by the servers and the load generator`,
+    ]) : []),
     ['tiendo store, 1 / 64 appenders', `${tiendoStore.single.figure.perSecond} / ${tiendoStore.concurrent.figure.perSecond} events/s`, `read back ${tiendoStore.readBack.all.perSecond}/s`],
     ['peak RSS: server / generator / rebuild', `${mib(http.memory.peakRssBytes)} / ${mib(gen.memory.peakRssBytes)} / ${mib(rebuild.memory.peakRssBytes)} MiB`,
       `server, highest RSS sampled while: ${http.memory.byPhase.map((p) => `${p.phase} ${p.maxMiB}`).join(', ')}`],
