@@ -28,10 +28,12 @@ for (const step of steps()) {
 const top = <K>(m: Map<K, number>, n = 3) => [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, n);
 // Weeks 0 and 1 load the tree and the tasks (an import, not users): the busiest week of use is after them.
 const usage = new Map([...byWeek].filter(([w]) => w >= 2));
-const usageDays = new Map([...byDay].filter(([d]) => d >= vnDate(Date.UTC(2023, 11, 11))));
+const firstUsageDay = vnDate(Date.UTC(2023, 11, 11));
+const usageDays = new Map([...byDay].filter(([d]) => d >= firstUsageDay));
+const usageHours = new Map([...byHour].filter(([h]) => h >= firstUsageDay));
 console.log(JSON.stringify({
   shape: { events: total, tasks: shape.tasks, units: shape.ministries + shape.provinces + shape.communes + 2 },
-  busiestWeeks: top(usage), busiestDays: top(usageDays), busiestHours: top(byHour),
+  busiestWeeks: top(usage), busiestDays: top(usageDays), busiestHours: top(usageHours), setUpHours: top(byHour, 2),
   setUpWeeks: [0, 1].map((w) => [w, byWeek.get(w) ?? 0]),
   busiestReportingDays: top(reportsByDay).map(([d, n]) => ({ day: d, reports: n, events: byDay.get(d) })),
   meanWeek: Math.round(total / byWeek.size),

@@ -1,7 +1,7 @@
 import type { GraphQLError } from 'graphql';
 import type { FastifyBaseLogger } from 'fastify';
 import { ErrorCode, TiendoError, unavailable } from '../errors.js';
-import { StoreBusyError } from '../eventstore/errors.js';
+import { StoreUnavailableError } from '../eventstore/errors.js';
 
 interface FormattedError { message: string; locations?: unknown; path?: unknown; extensions: Record<string, unknown> }
 
@@ -14,8 +14,10 @@ const KNOWN = new Set<string>(Object.values(ErrorCode));
 export function formatError(error: GraphQLError, log?: FastifyBaseLogger): FormattedError {
   const base = { ...(error.locations ? { locations: error.locations } : {}), ...(error.path ? { path: error.path } : {}) };
   let original = error.originalError;
-  // Another replica held the embedded store's write lock for longer than the append waits: nothing was written.
-  if (original instanceof StoreBusyError) original = unavailable('the event store is busy: nothing was written; retry', 'STORE_BUSY', 1);
+  // Another replica held the embedded store's write lock too long, or the cluster is electing a leader.
+  if (original instanceof StoreUnavailableError) {
+    original = unavailable('the event store did not take the write just now: retry with the same clientMutationId (a retry never writes twice)', 'STORE_UNAVAILABLE', 1);
+  }
   if (original instanceof TiendoError) {
     return {
       message: original.message, ...base,

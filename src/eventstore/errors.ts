@@ -21,11 +21,15 @@ export class InvalidEventError extends Error {
   }
 }
 
-/** The embedded store's write lock stayed held by another process (a replica) too long; nothing was written. */
-export class StoreBusyError extends Error {
-  readonly code = 'STORE_BUSY';
-  constructor(readonly waitedMs: number, cause?: unknown) {
-    super(`the event store stayed locked by another process for ${waitedMs} ms`, { cause });
-    this.name = 'StoreBusyError';
+/**
+ * The store could not take the append now: the embedded store's write lock stayed held by another
+ * process (a replica), or EventStoreDB had no leader or did not answer in time. The append may not
+ * have been written (or, past a deadline, may have): a retry with the same event ids is safe.
+ */
+export class StoreUnavailableError extends Error {
+  readonly code = 'STORE_UNAVAILABLE';
+  constructor(message: string, cause?: unknown) {
+    super(message, { cause });
+    this.name = 'StoreUnavailableError';
   }
 }

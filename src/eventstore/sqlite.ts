@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { InvalidEventError, StoreBusyError, WrongExpectedRevisionError } from './errors.js';
+import { InvalidEventError, StoreUnavailableError, WrongExpectedRevisionError } from './errors.js';
 import { GENESIS_HASH, canonicalJson, eventHash, strictCanonicalJson } from './hash.js';
 import type {
   AppendResult, EventStore, ExpectedRevision, NewEvent, ReadAllOptions, ReadStreamOptions,
@@ -53,7 +53,7 @@ const WATCH_MS = 10;
 /**
  * The write lock is taken with BEGIN IMMEDIATE and waits busy_timeout for another process's
  * transaction; a batch that still finds the lock held is tried again, up to this long in all,
- * before its callers get StoreBusyError (UNAVAILABLE to a client, never SQLITE_BUSY).
+ * before its callers get StoreUnavailableError (UNAVAILABLE to a client, never SQLITE_BUSY).
  */
 const BUSY_TIMEOUT_MS = 5000;
 const BUSY_GIVE_UP_MS = 30_000;
@@ -242,7 +242,7 @@ export class SqliteEventStore implements EventStore {
     for (const p of batch) {
       p.busySince ??= now;
       if (now - p.busySince < BUSY_GIVE_UP_MS) keep.push(p);
-      else p.reject(new StoreBusyError(now - p.busySince, error));
+      else p.reject(new StoreUnavailableError(`the event store stayed locked by another process for ${now - p.busySince} ms`, error));
     }
     this.queue = [...keep, ...this.queue];
     if (keep.length > 0 && !this.flushScheduled) {
