@@ -76,8 +76,9 @@ function serialize(e: NewEvent, i: number): SerializedEvent {
 }
 
 function parsePosition(p: string): number {
-  const n = Number(p);
-  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidEventError(`not a position of this store: ${p}`);
+  // Digits only, as String(position) writes them (Number() would also take "1e3", "0x10", " 7 ").
+  const n = /^\d{1,16}$/.test(p) ? Number(p) : NaN;
+  if (!Number.isSafeInteger(n)) throw new InvalidEventError(`not a position of this store: ${p}`);
   return n;
 }
 
