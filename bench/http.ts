@@ -130,10 +130,10 @@ export const leaderToken = () => mintToken(new TextEncoder().encode(SECRET), { i
 export interface Gql { query: string; variables?: Record<string, unknown> }
 
 /** One request, checked: throws on an HTTP error or a GraphQL error. */
-export async function gql<T = unknown>(url: string, token: string, body: Gql): Promise<{ data: T; ms: number }> {
+export async function gql<T = unknown>(url: string, token: string, body: Gql, headers: Record<string, string> = {}): Promise<{ data: T; ms: number }> {
   const t0 = performance.now();
   const res = await fetch(`${url}/graphql`, {
-    method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body),
+    method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...headers }, body: JSON.stringify(body),
   });
   const json = (await res.json()) as { data?: T; errors?: unknown[] };
   const ms = performance.now() - t0;

@@ -31,7 +31,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { GenerateResult } from './generate.js';
 import { BenchServer, type Gql, type LoadFigure, gql, leaderToken, load, loadSpread } from './http.js';
-import { type Figure, eventRows, machine, mib, rawInserts } from './lib.js';
+import { type Figure, eventRows, machine, mib, quantile, rawInserts } from './lib.js';
 import type { FoldResult, RebuildResult, StoreAppendsResult } from './phases.js';
 import { HISTORY_END_MS, HISTORY_START_MS } from './workload.js';
 
@@ -135,7 +135,7 @@ async function eventsSince(file: string, position: number): Promise<number> {
  * the load generator: the figure shows the shape (correct answers from every replica, what a second
  * process adds or costs here), not what N machines would serve.
  */
-async function replicaPhase(first: BenchServer, token: string, loads: Record<string, Gql[]>, opts: { connections: number; seconds: number }) {
+async function replicaPhase(first: BenchServer, token: string, loads: Record<string, Gql[]>, opts: { connections: number; seconds: number }, writes: Gql[]) {
   log(`[${elapsed()}] 6/6 ${REPLICAS} replicas on one events.db: query loads on one replica, then spread over all`);
   const others: BenchServer[] = [];
   try {
@@ -158,10 +158,37 @@ async function replicaPhase(first: BenchServer, token: string, loads: Record<str
       };
       log(`  ${name.padEnd(14)} 1 replica ${one.perSecond} req/s (p99 ${one.p99Ms} ms); ${REPLICAS} replicas ${spread.perSecond} req/s (p99 ${spread.p99Ms} ms; ${spread.perReplica.join(' + ')}); rounds ${out[name].rounds.map((x) => `${x.one}/${x.spread}`).join(', ')}`);
     }
-    return { count: REPLICAS, startupMs: others.map((o) => Math.round(o.startMs)), loads: out };
+    const visibility = writes.length ? await crossReplicaVisibility(first.url, others[0]!.url, token, writes) : null;
+    if (visibility) {
+      log(`  a write on one replica read on another with X-Tiendo-Min-Position: p50 ${visibility.withHeader.p50Ms} ms, p99 ${visibility.withHeader.p99Ms} ms`
+        + ` (the same read once there: p50 ${visibility.caughtUp.p50Ms} ms, p99 ${visibility.caughtUp.p99Ms} ms; ${visibility.writes} writes)`);
+    }
+    return { count: REPLICAS, startupMs: others.map((o) => Math.round(o.startMs)), loads: out, visibility };
   } finally {
     for (const o of others) await o.stop();
   }
+}
+
+/**
+ * How soon a write acknowledged by one replica can be read on another: one write at a time on the
+ * first, then at once `{ __typename }` on the second with X-Tiendo-Min-Position (it waits for its
+ * read model to apply the write), then the same request again (no wait left: the HTTP round trip
+ * alone). The first minus the second is the cross-process lag (PRAGMA data_version, then the runner).
+ */
+async function crossReplicaVisibility(writer: string, reader: string, token: string, writes: Gql[], n = Math.min(300, writes.length)) {
+  const withHeader: number[] = [];
+  const caughtUp: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const { data } = await gql<Record<string, { position: string }>>(writer, token, writes[i]!);
+    const headers = { 'x-tiendo-min-position': Object.values(data)[0]!.position };
+    withHeader.push((await gql(reader, token, { query: '{ __typename }' }, headers)).ms);
+    caughtUp.push((await gql(reader, token, { query: '{ __typename }' }, headers)).ms);
+  }
+  const stats = (xs: number[]) => {
+    const sorted = [...xs].sort((a, b) => a - b);
+    return { p50Ms: Math.round(quantile(sorted, 0.5) * 10) / 10, p99Ms: Math.round(quantile(sorted, 0.99) * 10) / 10, maxMs: Math.round(sorted.at(-1)! * 10) / 10 };
+  };
+  return { writes: n, withHeader: stats(withHeader), caughtUp: stats(caughtUp) };
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -323,7 +350,7 @@ try {
     // Figures are computed once per read-model position and day: the first read after a write pays for them.
     const cold = await gql(url, token, progressBodies[0]!);
     const coldFull = await gql(url, token, { query: progressQuery, variables: { u: gen.sample.province } });
-    const replicas = REPLICAS > 1 ? await replicaPhase(server, token, { task: taskBodies, unitProgress: progressBodies, trivial: trivialBody }, opts) : null;
+    const replicas = REPLICAS > 1 ? await replicaPhase(server, token, { task: taskBodies, unitProgress: progressBodies, trivial: trivialBody }, opts, mutationBodies) : null;
     const trivials = [trivial1, trivial2, trivial3];
     const trivial = { ...trivial1, perSecond: Math.round(trivials.reduce((s, t) => s + t.perSecond, 0) / trivials.length), runs: trivials.map((t) => t.perSecond) };
     http = {
@@ -457,6 +484,10 @@ try {
       `${name}: 1 replica / ${REPLICAS} replicas`, `${r.one.perSecond} / ${r.spread.perSecond} req/s (× ${r.ratio})`,
       `p99 ${r.one.p99Ms} / ${r.spread.p99Ms} ms; per replica ${r.spread.perReplica.join(', ')}; ${host.cores} cores shared by the servers and the load generator`,
     ]) : []),
+    ...(http.replicas?.visibility ? [[
+      'a write on one replica, read on another', `p50 ${http.replicas.visibility.withHeader.p50Ms} ms, p99 ${http.replicas.visibility.withHeader.p99Ms} ms (X-Tiendo-Min-Position)`,
+      `the same read once there p50 ${http.replicas.visibility.caughtUp.p50Ms} ms, p99 ${http.replicas.visibility.caughtUp.p99Ms} ms; ${http.replicas.visibility.writes} writes one at a time`,
+    ] as [string, string, string]] : []),
     ['tiendo store, 1 / 64 appenders', `${tiendoStore.single.figure.perSecond} / ${tiendoStore.concurrent.figure.perSecond} events/s`, `read back ${tiendoStore.readBack.all.perSecond}/s`],
     ['peak RSS: server / generator / rebuild', `${mib(http.memory.peakRssBytes)} / ${mib(gen.memory.peakRssBytes)} / ${mib(rebuild.memory.peakRssBytes)} MiB`,
       `server, highest RSS sampled while: ${http.memory.byPhase.map((p) => `${p.phase} ${p.maxMiB}`).join(', ')}`],
