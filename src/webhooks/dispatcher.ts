@@ -248,6 +248,35 @@ export class WebhookDispatcher {
     }
   }
 
+  /**
+   * Claims the delivery's next attempt for this replica: its number and the claim's revision, or
+   * null when there is nothing to send now (settled; another replica holds it or the next attempt is
+   * not due: looked at again then; the store failed: looked at again after backoffMs).
+   */
+  private async claim(id: string, eventId: string, webhookId: string, at: Date): Promise<{ attempt: number; revision: number } | null> {
+    try {
+      const decision = decideClaim(await this.deliveryState(id), at.toISOString());
+      if (decision.kind === 'settled') return null; // its outcome reaches this log through the runner
+      if (decision.kind === 'wait') {
+        this.schedule(id, Math.max(0, Date.parse(decision.at) - Date.now()) + 10);
+        return null;
+      }
+      const leaseUntil = new Date(at.getTime() + this.leaseMs).toISOString();
+      const revision = await this.record(id, {
+        type: 'WebhookDeliveryClaimed', data: { deliveryId: id, webhookId, eventId, attempt: decision.attempt, replica: this.replica, leaseUntil },
+      }, decision.expectedRevision, at.toISOString());
+      if (revision === null) {
+        this.schedule(id, 0); // another replica claimed it a moment ago: read its lease
+        return null;
+      }
+      return { attempt: decision.attempt, revision };
+    } catch (error) {
+      if (!this.closed) this.o.log?.warn({ err: error, deliveryId: id }, 'webhook delivery not claimed: the store failed; trying again');
+      this.schedule(id, this.o.backoffMs);
+      return null;
+    }
+  }
+
   private async attempt(id: string): Promise<void> {
     const row = this.stmt.get.get(id);
     if (!row || row.status !== 'PENDING') return;
@@ -259,20 +288,9 @@ export class WebhookDispatcher {
     }
     // Who sends this attempt is settled in the store: one claim per attempt across replicas.
     const claimedAt = new Date();
-    const decision = decideClaim(await this.deliveryState(id), claimedAt.toISOString());
-    if (decision.kind === 'settled') return; // its outcome reaches this log through the runner
-    if (decision.kind === 'wait') {
-      this.schedule(id, Math.max(0, Date.parse(decision.at) - Date.now()) + 10);
-      return;
-    }
-    const attempts = decision.attempt;
-    const ids = { deliveryId: id, webhookId: wh.id, eventId: row.event_id, attempt: attempts };
-    const leaseUntil = new Date(claimedAt.getTime() + this.leaseMs).toISOString();
-    const claim = await this.record(id, { type: 'WebhookDeliveryClaimed', data: { ...ids, replica: this.replica, leaseUntil } }, decision.expectedRevision, claimedAt.toISOString());
-    if (claim === null) {
-      this.schedule(id, 0); // another replica claimed it a moment ago: read its lease
-      return;
-    }
+    const claimed = await this.claim(id, row.event_id, wh.id, claimedAt);
+    if (claimed === null) return;
+    const ids = { deliveryId: id, webhookId: wh.id, eventId: row.event_id, attempt: claimed.attempt };
     let statusCode: number | null = null;
     let error: string | null = null;
     try {
@@ -289,7 +307,7 @@ export class WebhookDispatcher {
           'x-tiendo-delivery': id,
           'x-tiendo-event': row.event_type,
           'x-tiendo-webhook': wh.id,
-          'x-tiendo-attempt': String(attempts),
+          'x-tiendo-attempt': String(claimed.attempt),
         },
         body: row.body,
       });
@@ -301,18 +319,23 @@ export class WebhookDispatcher {
     }
     if (this.closed && error) return; // shutting down: the claim runs out and the attempt is made again, here or elsewhere
     const now = new Date();
-    const outcome = !error ? 'DELIVERED' : attempts < this.o.maxAttempts ? 'RETRY' : 'FAILED';
-    const delay = this.o.backoffMs * 2 ** (attempts - 1);
+    const outcome = !error ? 'DELIVERED' : claimed.attempt < this.o.maxAttempts ? 'RETRY' : 'FAILED';
+    const delay = this.o.backoffMs * 2 ** (claimed.attempt - 1);
     const nextAttemptAt = outcome === 'RETRY' ? new Date(now.getTime() + delay).toISOString() : null;
     // The log first (this replica answers webhookDeliveries at once), then the store for every replica.
-    this.stmt.update.run(outcome === 'RETRY' ? 'PENDING' : outcome, attempts, statusCode, error, now.toISOString(), nextAttemptAt, id);
-    const kept = await this.record(id, {
-      type: 'WebhookDeliveryAttempted', data: { ...ids, outcome, statusCode, error: error?.slice(0, 300) ?? null, nextAttemptAt },
-    }, claim, now.toISOString());
-    if (kept === null) this.o.log?.warn({ deliveryId: id, attempt: attempts }, 'webhook attempt outlived its claim: another replica took it over');
+    this.stmt.update.run(outcome === 'RETRY' ? 'PENDING' : outcome, claimed.attempt, statusCode, error, now.toISOString(), nextAttemptAt, id);
+    try {
+      const kept = await this.record(id, {
+        type: 'WebhookDeliveryAttempted', data: { ...ids, outcome, statusCode, error: error?.slice(0, 300) ?? null, nextAttemptAt },
+      }, claimed.revision, now.toISOString());
+      if (kept === null) this.o.log?.warn({ deliveryId: id, attempt: claimed.attempt }, 'webhook attempt outlived its claim: another replica took it over');
+    } catch (e) {
+      // Not recorded: once the claim's lease runs out the attempt is made again (the receiver may get it twice).
+      this.o.log?.warn({ err: e, deliveryId: id, attempt: claimed.attempt }, 'webhook attempt outcome not recorded in the store');
+    }
     this.o.onOutcome?.(outcome === 'DELIVERED' ? 'delivered' : outcome === 'RETRY' ? 'retry' : 'failed');
     if (outcome === 'RETRY') this.schedule(id, delay);
-    if (outcome === 'FAILED') this.o.log?.warn({ deliveryId: id, webhookId: wh.id, attempts, statusCode, error }, 'webhook delivery failed');
+    if (outcome === 'FAILED') this.o.log?.warn({ deliveryId: id, webhookId: wh.id, attempts: claimed.attempt, statusCode, error }, 'webhook delivery failed');
   }
 
   /** A webhook's deliveries, newest first; `before` is a seq from a previous page. */
