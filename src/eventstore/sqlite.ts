@@ -51,12 +51,14 @@ const POLL_MS = 1000;
  */
 const WATCH_MS = 10;
 /**
- * The write lock is taken with BEGIN IMMEDIATE and waits busy_timeout for another process's
- * transaction; a batch that still finds the lock held is tried again, up to this long in all,
- * before its callers get StoreUnavailableError (UNAVAILABLE to a client, never SQLITE_BUSY).
+ * The write lock is taken with BEGIN IMMEDIATE. SQLite's busy handler waits for another process's
+ * transaction synchronously, holding up this process's event loop, so it waits briefly (busyTimeoutMs);
+ * a batch that still finds the lock held goes again a few milliseconds later, up to busyGiveUpMs in
+ * all, before its callers get StoreUnavailableError (UNAVAILABLE to a client, never SQLITE_BUSY).
+ * Opening the file waits longer: another process may be adding the hash chain to an old file.
  */
-const BUSY_TIMEOUT_MS = 5000;
-const BUSY_GIVE_UP_MS = 30_000;
+const OPEN_BUSY_TIMEOUT_MS = 5000;
+export interface SqliteStoreOptions { busyTimeoutMs?: number; busyGiveUpMs?: number }
 
 function toRecorded(r: EventRow): RecordedEvent {
   return {
@@ -98,15 +100,19 @@ export class SqliteEventStore implements EventStore {
   private dataVersion = 0;
   private readonly stmt;
 
-  constructor(readonly file: string) {
+  private readonly busyGiveUpMs: number;
+
+  constructor(readonly file: string, options: SqliteStoreOptions = {}) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
-    this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    this.db.pragma(`busy_timeout = ${OPEN_BUSY_TIMEOUT_MS}`);
     this.db.exec(SCHEMA);
     this.migrateHashChain();
     this.dataVersion = this.db.pragma('data_version', { simple: true }) as number;
+    this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 100}`);
+    this.busyGiveUpMs = options.busyGiveUpMs ?? 30_000;
     this.stmt = {
       byId: this.db.prepare<[string], { stream: string; revision: number; position: number }>(
         'SELECT stream, revision, position FROM events WHERE id = ?'),
@@ -188,6 +194,11 @@ export class SqliteEventStore implements EventStore {
 
   private flush(): void {
     this.flushScheduled = false;
+    if (this.disposed) {
+      // A batch waiting out another process's write lock when the store was closed.
+      for (const p of this.queue.splice(0)) p.reject(new Error('event store is closed'));
+      return;
+    }
     const batch = this.queue;
     this.queue = [];
     if (batch.length === 0) return;
@@ -242,7 +253,7 @@ export class SqliteEventStore implements EventStore {
     const keep: PendingAppend[] = [];
     for (const p of batch) {
       p.busySince ??= now;
-      if (now - p.busySince < BUSY_GIVE_UP_MS) keep.push(p);
+      if (now - p.busySince < this.busyGiveUpMs) keep.push(p);
       else p.reject(new StoreUnavailableError(`the event store stayed locked by another process for ${now - p.busySince} ms`, error));
     }
     this.queue = [...keep, ...this.queue];
