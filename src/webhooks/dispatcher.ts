@@ -161,9 +161,19 @@ export class WebhookDispatcher {
   start(): void {
     this.o.runner.on('applied', this.listener);
     if (!this.o.enabled) return;
+    if (this.o.runner.caughtUp) this.resumePending();
+    else this.o.runner.once('caughtUp', this.resumePending);
+  }
+
+  /**
+   * Once the read model has caught up: what is still pending is sent. Not before: a catch-up (a
+   * replica rebuilding from zero) applies old events whose deliveries were settled long ago, and
+   * their outcomes, applied a little later in the same catch-up, settle them here without a look at the store.
+   */
+  private readonly resumePending = () => {
     const now = Date.now();
     for (const p of this.stmt.pending.all()) this.schedule(p.id, p.next_attempt_at ? Math.max(0, Date.parse(p.next_attempt_at) - now) : 0);
-  }
+  };
 
   private onApplied(n: AppliedNotice): void {
     if (!this.o.enabled || this.closed) return;
@@ -195,7 +205,7 @@ export class WebhookDispatcher {
       task: task ? { id: task.id, title: task.title, leadUnitId: task.leadUnitId, deadline: task.deadline, phase: task.phase, version: task.version } : null,
     });
     const now = new Date().toISOString();
-    if (this.stmt.insert.run(id, wh.id, e.id, e.type, body, now, now, now).changes > 0) this.schedule(id, 0);
+    if (this.stmt.insert.run(id, wh.id, e.id, e.type, body, now, now, now).changes > 0 && this.o.runner.caughtUp) this.schedule(id, 0);
   }
 
   /** An outcome recorded by any replica (this one included): the log here says the same. */
@@ -349,6 +359,7 @@ export class WebhookDispatcher {
     if (this.closed) return;
     this.closed = true;
     this.o.runner.off('applied', this.listener);
+    this.o.runner.off('caughtUp', this.resumePending);
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     this.controller.abort();
