@@ -54,7 +54,7 @@ export class BenchServer {
   }
 
   /** Starts `tiendo serve` on `dataDir` and waits for /health to answer 200 (read model caught up). */
-  static async start(dataDir: string, opts: { profileDir?: string } = {}): Promise<BenchServer> {
+  static async start(dataDir: string, opts: { profileDir?: string; env?: Record<string, string> } = {}): Promise<BenchServer> {
     const port = await freePort();
     const t0 = performance.now();
     const child = spawn(process.execPath, [
@@ -66,7 +66,7 @@ export class BenchServer {
       env: {
         ...process.env, PORT: String(port), HOST: '127.0.0.1', TIENDO_DATA: dataDir, TIENDO_DEMO: '0', TIENDO_AUTH_SECRET: SECRET,
         // The bench measures throughput, not the limiter: one token sends every request.
-        TIENDO_RATE_LIMIT: '1000000000', LOG_LEVEL: 'warn', NODE_ENV: 'production', TIENDO_METRICS_PORT: '0',
+        TIENDO_RATE_LIMIT: '1000000000', LOG_LEVEL: 'warn', NODE_ENV: 'production', TIENDO_METRICS_PORT: '0', ...opts.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -130,10 +130,10 @@ export const leaderToken = () => mintToken(new TextEncoder().encode(SECRET), { i
 export interface Gql { query: string; variables?: Record<string, unknown> }
 
 /** One request, checked: throws on an HTTP error or a GraphQL error. */
-export async function gql<T = unknown>(url: string, token: string, body: Gql): Promise<{ data: T; ms: number }> {
+export async function gql<T = unknown>(url: string, token: string, body: Gql, headers: Record<string, string> = {}): Promise<{ data: T; ms: number }> {
   const t0 = performance.now();
   const res = await fetch(`${url}/graphql`, {
-    method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body),
+    method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...headers }, body: JSON.stringify(body),
   });
   const json = (await res.json()) as { data?: T; errors?: unknown[] };
   const ms = performance.now() - t0;
@@ -164,5 +164,21 @@ export async function load(url: string, token: string, bodies: Gql[], opts: { co
     connections: opts.connections, seconds: opts.amount ? result.duration : opts.seconds, requests: result.requests.total,
     perSecond: Math.round(result.requests.total / result.duration),
     p50Ms: result.latency.p50, p99Ms: result.latency.p99, non2xx: result.non2xx, errors: result.errors + result.timeouts,
+  };
+}
+
+/**
+ * The same load spread over several replicas at once (`--replicas N`): `connections` in all, split
+ * evenly, one autocannon per replica running together; the rates add up, the latencies are the
+ * worst replica's.
+ */
+export async function loadSpread(urls: string[], token: string, bodies: Gql[], opts: { connections: number; seconds: number }): Promise<LoadFigure & { perReplica: number[] }> {
+  const each = Math.max(1, Math.floor(opts.connections / urls.length));
+  const figures = await Promise.all(urls.map((url) => load(url, token, bodies, { connections: each, seconds: opts.seconds })));
+  const sum = (f: (x: LoadFigure) => number) => figures.reduce((s, x) => s + f(x), 0);
+  return {
+    connections: each * urls.length, seconds: opts.seconds, requests: sum((x) => x.requests), perSecond: sum((x) => x.perSecond),
+    p50Ms: Math.max(...figures.map((x) => x.p50Ms)), p99Ms: Math.max(...figures.map((x) => x.p99Ms)),
+    non2xx: sum((x) => x.non2xx), errors: sum((x) => x.errors), perReplica: figures.map((x) => x.perSecond),
   };
 }

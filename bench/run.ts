@@ -15,10 +15,13 @@
  *   5. the peer, @event-driven-io/emmett-sqlite (bench/peer/), and tiendo's SqliteEventStore on the
  *      same sample of the workload's events: 1 appender, 64 appenders, read back.
  *
+ *   6. with --replicas N (N ≥ 2): N-1 more servers on the same events.db, each with its own read model
+ *      (TIENDO_VIEWS_DIR), and the same query loads spread over all N against the first alone.
+ *
  * Prints a table and writes bench/results/latest.json.
  * Options: --events N (1,000,000) --seed S (6) --duration SECONDS per HTTP load (3 below 200,000
  * events, else 10) --peer-events N --profile (CPU profiles of every process into
- * bench/results/profiles/) --keep (keep the data directory) --out FILE
+ * bench/results/profiles/) --keep (keep the data directory) --out FILE --replicas N (1)
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,8 +31,8 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { GenerateResult } from './generate.js';
-import { BenchServer, type Gql, type LoadFigure, gql, leaderToken, load } from './http.js';
-import { type Figure, eventRows, machine, mib, rawInserts } from './lib.js';
+import { BenchServer, type Gql, type LoadFigure, gql, leaderToken, load, loadSpread } from './http.js';
+import { type Figure, eventRows, machine, mib, quantile, rawInserts } from './lib.js';
 import type { FoldResult, RebuildResult, StoreAppendsResult } from './phases.js';
 import { HISTORY_END_MS, HISTORY_START_MS } from './workload.js';
 
@@ -45,6 +48,7 @@ const { values } = parseArgs({
     profile: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
     out: { type: 'string', default: join(here, 'results', 'latest.json') },
+    replicas: { type: 'string', default: '1' },
   },
 });
 const int = (name: string, v: string | undefined, min = 1) => {
@@ -56,6 +60,7 @@ const EVENTS = int('events', values.events, 1000);
 const SEED = int('seed', values.seed, 0);
 const DURATION = int('duration', values.duration ?? (EVENTS >= 200_000 ? '10' : '3'));
 const CLIENTS = 64;
+const REPLICAS = int('replicas', values.replicas);
 const PEER_EVENTS = int('peer-events', values['peer-events'] ?? String(Math.min(10_000, Math.max(1000, Math.round(EVENTS / 50)))));
 const PEER_SINGLE = Math.min(PEER_EVENTS, Math.max(500, Math.round(PEER_EVENTS / 4)));
 const profileDir = values.profile ? join(here, 'results', 'profiles') : undefined;
@@ -122,6 +127,69 @@ async function eventsSince(file: string, position: number): Promise<number> {
   let n = 0;
   for (const _ of eventRows(file, position)) n++;
   return n;
+}
+
+/**
+ * Phase 6 (--replicas N): N-1 more servers on the same events.db, each with its own read model, and
+ * each query load run against the first server alone and then spread over all N at once, with the
+ * same connections in all. On one machine the replicas share its cores with each other and with
+ * the load generator: the figure shows the shape (correct answers from every replica, what a second
+ * process adds or costs here), not what N machines would serve.
+ */
+async function replicaPhase(first: BenchServer, token: string, loads: Record<string, Gql[]>, opts: { connections: number; seconds: number }, writes: Gql[]) {
+  log(`[${elapsed()}] 6/6 ${REPLICAS} replicas on one events.db: query loads on one replica, then spread over all`);
+  const others: BenchServer[] = [];
+  try {
+    for (let i = 1; i < REPLICAS; i++) {
+      others.push(await BenchServer.start(dataDir, { env: { TIENDO_VIEWS_DIR: mkdtempSync(join(work, `replica-${i}-`)) } }));
+    }
+    const urls = [first.url, ...others.map((o) => o.url)];
+    const out: Record<string, { one: LoadFigure; spread: LoadFigure & { perReplica: number[] }; ratio: number; rounds: { one: number; spread: number }[] }> = {};
+    for (const [name, bodies] of Object.entries(loads)) {
+      // A replica just started is cold (JIT, caches): each is warmed up with the same load first.
+      for (const url of urls) await load(url, token, bodies, { connections: 8, seconds: 1 });
+      // Two rounds, one and all taking turns (this machine is shared: a single run moves a lot); the better of each.
+      const rounds: { one: LoadFigure; spread: LoadFigure & { perReplica: number[] } }[] = [];
+      for (let r = 0; r < 2; r++) rounds.push({ one: await load(first.url, token, bodies, opts), spread: await loadSpread(urls, token, bodies, opts) });
+      const one = rounds.map((r) => r.one).sort((x, y) => y.perSecond - x.perSecond)[0]!;
+      const spread = rounds.map((r) => r.spread).sort((x, y) => y.perSecond - x.perSecond)[0]!;
+      out[name] = {
+        one, spread, ratio: Math.round((spread.perSecond / Math.max(1, one.perSecond)) * 100) / 100,
+        rounds: rounds.map((r) => ({ one: r.one.perSecond, spread: r.spread.perSecond })),
+      };
+      log(`  ${name.padEnd(14)} 1 replica ${one.perSecond} req/s (p99 ${one.p99Ms} ms); ${REPLICAS} replicas ${spread.perSecond} req/s (p99 ${spread.p99Ms} ms; ${spread.perReplica.join(' + ')}); rounds ${out[name].rounds.map((x) => `${x.one}/${x.spread}`).join(', ')}`);
+    }
+    const visibility = writes.length ? await crossReplicaVisibility(first.url, others[0]!.url, token, writes) : null;
+    if (visibility) {
+      log(`  a write on one replica read on another with X-Tiendo-Min-Position: p50 ${visibility.withHeader.p50Ms} ms, p99 ${visibility.withHeader.p99Ms} ms`
+        + ` (the same read once there: p50 ${visibility.caughtUp.p50Ms} ms, p99 ${visibility.caughtUp.p99Ms} ms; ${visibility.writes} writes)`);
+    }
+    return { count: REPLICAS, startupMs: others.map((o) => Math.round(o.startMs)), loads: out, visibility };
+  } finally {
+    for (const o of others) await o.stop();
+  }
+}
+
+/**
+ * How soon a write acknowledged by one replica can be read on another: one write at a time on the
+ * first, then at once `{ __typename }` on the second with X-Tiendo-Min-Position (it waits for its
+ * read model to apply the write), then the same request again (no wait left: the HTTP round trip
+ * alone). The first minus the second is the cross-process lag (PRAGMA data_version, then the runner).
+ */
+async function crossReplicaVisibility(writer: string, reader: string, token: string, writes: Gql[], n = Math.min(300, writes.length)) {
+  const withHeader: number[] = [];
+  const caughtUp: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const { data } = await gql<Record<string, { position: string }>>(writer, token, writes[i]!);
+    const headers = { 'x-tiendo-min-position': Object.values(data)[0]!.position };
+    withHeader.push((await gql(reader, token, { query: '{ __typename }' }, headers)).ms);
+    caughtUp.push((await gql(reader, token, { query: '{ __typename }' }, headers)).ms);
+  }
+  const stats = (xs: number[]) => {
+    const sorted = [...xs].sort((a, b) => a - b);
+    return { p50Ms: Math.round(quantile(sorted, 0.5) * 10) / 10, p99Ms: Math.round(quantile(sorted, 0.99) * 10) / 10, maxMs: Math.round(sorted.at(-1)! * 10) / 10 };
+  };
+  return { writes: n, withHeader: stats(withHeader), caughtUp: stats(caughtUp) };
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -295,6 +363,7 @@ try {
     // Figures are computed once per read-model position and day: the first read after a write pays for them.
     const cold = await gql(url, token, progressBodies[0]!);
     const coldFull = await gql(url, token, { query: progressQuery, variables: { u: gen.sample.province } });
+    const replicas = REPLICAS > 1 ? await replicaPhase(server, token, { task: taskBodies, unitProgress: progressBodies, trivial: trivialBody }, opts, mutationBodies) : null;
     const trivials = [trivial1, trivial2, trivial3];
     const trivial = { ...trivial1, perSecond: Math.round(trivials.reduce((s, t) => s + t.perSecond, 0) / trivials.length), runs: trivials.map((t) => t.perSecond) };
     http = {
@@ -305,6 +374,7 @@ try {
       asOf: { at: mid, firstMs: Math.round(asOfFirst.ms), cachedMs: Math.round(asOfCached.ms), other: { at: quarter, ms: Math.round(asOfOther.ms) } },
       auditLog: { unfiltered: auditUnfiltered, filtered: auditFiltered, filter: auditFilteredBody.variables, filteredRows: auditFilteredRows },
       memory: { ...server.memory(), byPhase: server.rss.map((r) => ({ phase: r.phase, maxMiB: mib(r.maxBytes) })) },
+      replicas,
     };
   } finally {
     await server.stop();
@@ -396,7 +466,7 @@ try {
 
   const results = {
     date, machine: host,
-    options: { events: EVENTS, seed: SEED, clients: CLIENTS, httpSeconds: DURATION, peerEvents: PEER_EVENTS, peerSingle: PEER_SINGLE },
+    options: { events: EVENTS, seed: SEED, clients: CLIENTS, httpSeconds: DURATION, peerEvents: PEER_EVENTS, peerSingle: PEER_SINGLE, replicas: REPLICAS },
     workload: { ...gen.run.shape, generated: gen.run.events, commands: gen.run.commands, byKind: gen.run.byKind, views: gen.views },
     appends: {
       generation: { ...gen.run.figure, barrierSeconds: Math.round(gen.run.barrierMs) / 1000, rawSameRows: raw.all, ratio: ratio(gen.run.figure.perSecond, raw.all.perSecond) },
@@ -433,6 +503,14 @@ try {
       `peer emmett-sqlite (${p.variant}), 1 / 64 appenders`, `${p.single?.figure.perSecond ?? '—'} / ${p.concurrent?.figure.perSecond ?? '—'} events/s`,
       `failed appends ${p.single?.failed ?? '—'} / ${p.concurrent?.failed ?? '—'}; read back ${p.readBack?.all.perSecond ?? '—'}/s${p.error ? `; ${p.error.split('\n')[0]!.slice(0, 90)}` : ''}`,
     ]),
+    ...(http.replicas ? Object.entries(http.replicas.loads).map(([name, r]): [string, string, string] => [
+      `${name}: 1 replica / ${REPLICAS} replicas`, `${r.one.perSecond} / ${r.spread.perSecond} req/s (× ${r.ratio})`,
+      `p99 ${r.one.p99Ms} / ${r.spread.p99Ms} ms; per replica ${r.spread.perReplica.join(', ')}; ${host.cores} cores shared by the servers and the load generator`,
+    ]) : []),
+    ...(http.replicas?.visibility ? [[
+      'a write on one replica, read on another', `p50 ${http.replicas.visibility.withHeader.p50Ms} ms, p99 ${http.replicas.visibility.withHeader.p99Ms} ms (X-Tiendo-Min-Position)`,
+      `the same read once there p50 ${http.replicas.visibility.caughtUp.p50Ms} ms, p99 ${http.replicas.visibility.caughtUp.p99Ms} ms; ${http.replicas.visibility.writes} writes one at a time`,
+    ] as [string, string, string]] : []),
     ['tiendo store, 1 / 64 appenders', `${tiendoStore.single.figure.perSecond} / ${tiendoStore.concurrent.figure.perSecond} events/s`, `read back ${tiendoStore.readBack.all.perSecond}/s`],
     ['peak RSS: server / generator / rebuild', `${mib(http.memory.peakRssBytes)} / ${mib(gen.memory.peakRssBytes)} / ${mib(rebuild.memory.peakRssBytes)} MiB`,
       `server, highest RSS sampled while: ${http.memory.byPhase.map((p) => `${p.phase} ${p.maxMiB}`).join(', ')}`],

@@ -88,6 +88,13 @@ export const Config = z.object({
   TIENDO_METRICS_HOST: z.string().min(1).optional(),
   /** The metrics listener's port (default 9464; 0: any free port). */
   TIENDO_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  // Issue 15: replicas on one event store.
+  /** This replica's read model (views.db) and delivery log (webhooks.db); default: TIENDO_DATA. One process per directory. */
+  TIENDO_VIEWS_DIR: z.string().min(1).optional(),
+  /** How long a request with X-Tiendo-Min-Position waits for the read model to reach it before UNAVAILABLE. */
+  TIENDO_MIN_POSITION_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(2000),
+  /** A webhook delivery attempt claimed by a replica that went silent is taken over this long after its claim. */
+  TIENDO_WEBHOOK_LEASE_MS: z.coerce.number().int().min(200).max(3_600_000).default(30_000),
 });
 export type Config = z.infer<typeof Config>;
 

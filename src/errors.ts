@@ -9,6 +9,8 @@ export const ErrorCode = {
   FORBIDDEN: 'FORBIDDEN',
   NOT_FOUND: 'NOT_FOUND',
   CONFLICT: 'CONFLICT',
+  /** This replica cannot answer yet (its read model is behind the position asked for, the store is locked): retry, here or elsewhere. */
+  UNAVAILABLE: 'UNAVAILABLE',
   INTERNAL: 'INTERNAL',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -40,4 +42,7 @@ export const staleVersion = (stream: string, expected: number | string, actual: 
   new TiendoError(ErrorCode.CONFLICT, `${stream} is at version ${actual}, not ${expected}: reload and retry`, 'STALE_VERSION', {
     expected, actual,
   });
+/** `retryAfter`: seconds, also sent as the Retry-After header. */
+export const unavailable = (message: string, reason: string, retryAfter: number) =>
+  new TiendoError(ErrorCode.UNAVAILABLE, message, reason, { retryAfter });
 export const internal = () => new TiendoError(ErrorCode.INTERNAL, 'internal error', 'INTERNAL');

@@ -9,18 +9,21 @@ import { type TaskEvent, taskEventSchemas } from './tasks/events.js';
 import { type UnitEvent, unitEventSchemas } from './units/events.js';
 import { type UnitReminderEvent, unitReminderSchemas } from './reminders/events.js';
 import { type WebhookEvent, webhookEventSchemas } from './webhooks/events.js';
+import { type DeliveryEvent, deliveryEventSchemas } from './webhooks/delivery.js';
 
 /** Every event type tiendo stores, with the zod schema of its current version. */
 const schemas: Record<string, z.ZodType> = {
   ...unitEventSchemas, ...taskEventSchemas, ...obstacleEventSchemas, ...inspectionEventSchemas, ...reportEventSchemas,
   // Issue 10: reminders on `reminders-<unit>` (the task and finding ones are in the task and inspection schemas), webhooks.
   ...unitReminderSchemas, ...webhookEventSchemas,
+  // Issue 15: which replica sends a webhook delivery, on `delivery-<id>`.
+  ...deliveryEventSchemas,
 };
 
 /** Every event type tiendo stores (webhooks may subscribe to any of them). */
 export const eventTypes: ReadonlySet<string> = new Set(Object.keys(schemas));
 
-export type DomainEvent = UnitEvent | TaskEvent | ObstacleEvent | InspectionEvent | ReportEvent | UnitReminderEvent | WebhookEvent;
+export type DomainEvent = UnitEvent | TaskEvent | ObstacleEvent | InspectionEvent | ReportEvent | UnitReminderEvent | WebhookEvent | DeliveryEvent;
 export type DomainEnvelope = Envelope<DomainEvent>;
 
 /** Current schemaVersion per type; a type not listed is at version 1. */

@@ -1,6 +1,7 @@
 import type { GraphQLError } from 'graphql';
 import type { FastifyBaseLogger } from 'fastify';
-import { ErrorCode, TiendoError } from '../errors.js';
+import { ErrorCode, TiendoError, unavailable } from '../errors.js';
+import { StoreUnavailableError } from '../eventstore/errors.js';
 
 interface FormattedError { message: string; locations?: unknown; path?: unknown; extensions: Record<string, unknown> }
 
@@ -12,7 +13,11 @@ const KNOWN = new Set<string>(Object.values(ErrorCode));
  */
 export function formatError(error: GraphQLError, log?: FastifyBaseLogger): FormattedError {
   const base = { ...(error.locations ? { locations: error.locations } : {}), ...(error.path ? { path: error.path } : {}) };
-  const original = error.originalError;
+  let original = error.originalError;
+  // Another replica held the embedded store's write lock too long, or the cluster is electing a leader.
+  if (original instanceof StoreUnavailableError) {
+    original = unavailable('the event store did not take the write just now: retry with the same clientMutationId (a retry never writes twice)', 'STORE_UNAVAILABLE', 1);
+  }
   if (original instanceof TiendoError) {
     return {
       message: original.message, ...base,
@@ -35,7 +40,8 @@ export function formatError(error: GraphQLError, log?: FastifyBaseLogger): Forma
 }
 
 /** An error body in the GraphQL shape for failures outside execution (auth, malformed JSON). */
-export const errorBody = (code: ErrorCode, message: string) => ({ errors: [{ message, extensions: { code } }] });
+export const errorBody = (code: ErrorCode, message: string, extensions: Record<string, unknown> = {}) =>
+  ({ errors: [{ message, extensions: { code, ...extensions } }] });
 
 interface MercuriusExecution { data?: unknown; errors: readonly GraphQLError[]; statusCode?: number }
 

@@ -11,6 +11,7 @@ import { refuseJsonDocuments } from './documents.js';
 import { registerDashboard } from './dashboard.js';
 import { errorBody, formatExecution } from './errors.js';
 import { hardening, registerHardening, registerVariableCost } from './hardening.js';
+import { registerMinPosition } from './min-position.js';
 import { type Ctx, source } from './nodes.js';
 import { auditResolvers } from './resolvers/audit.js';
 import { inspectionResolvers } from './resolvers/inspections.js';
@@ -60,6 +61,8 @@ export async function buildServer(app: App, log: Logger): Promise<FastifyInstanc
 
   // Every operation needs a token (/health, /graphiql and the dashboard's static files do not); Accept, rate limit, GET: hardening.ts.
   await registerHardening(server, app);
+  // Issue 15: X-Tiendo-Min-Position (read-your-writes across replicas), once the token is checked.
+  registerMinPosition(server, app);
 
   // The GraphQL-over-HTTP spec says a server MUST accept "extensions": null; mercurius' body schema does not.
   server.addHook('preValidation', async (req) => {

@@ -17,6 +17,8 @@ import { UnitCommands } from './units.js';
 export interface App {
   config: Config;
   dataDir: string;
+  /** This process's own read model and delivery log (TIENDO_VIEWS_DIR; default the data dir). */
+  viewsDir: string;
   store: EventStore;
   runner: ProjectionRunner;
   tasks: TaskCommands;
@@ -39,18 +41,21 @@ export async function openStore(config: Config): Promise<EventStore> {
   return new SqliteEventStore(join(resolve(config.TIENDO_DATA), 'events.db'));
 }
 
+export const viewsDirOf = (config: Config) => resolve(config.TIENDO_VIEWS_DIR ?? config.TIENDO_DATA);
+
 /**
  * `viewsFile`: where the read model lives; ':memory:' gives a private one (the CLI's tools, so that
  * they never write the read model a running server owns).
  */
 export async function createApp(config: Config, log?: Logger, options: { viewsFile?: string } = {}): Promise<App> {
   const dataDir = resolve(config.TIENDO_DATA);
+  const viewsDir = viewsDirOf(config);
   const store = await openStore(config);
-  const runner = new ProjectionRunner(store, options.viewsFile ?? join(dataDir, 'views.db'), log);
+  const runner = new ProjectionRunner(store, options.viewsFile ?? join(viewsDir, 'views.db'), log);
   const directory = () => runner.views;
   const integrity = new IntegrityMonitor(store, log);
   return {
-    config, dataDir, store, runner,
+    config, dataDir, viewsDir, store, runner,
     tasks: new TaskCommands(store, directory),
     units: new UnitCommands(store, directory),
     mergers: new MergerCommands(store, directory),

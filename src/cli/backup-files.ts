@@ -1,8 +1,9 @@
 import Database from 'better-sqlite3';
 import { hash } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { anchorFileOf } from '../anchors/settings.js';
+import { viewsDirOf } from '../app/app.js';
 import type { Config } from '../config.js';
 
 /**
@@ -18,8 +19,9 @@ const TABLE = 'tiendo_backup_files';
 export interface Carried { name: string; path: string; sqlite: boolean }
 
 export const carriedFiles = (config: Config): Carried[] => [
-  // The webhook delivery log: without it a restored server would send every past delivery again.
-  { name: 'webhooks.db', path: join(resolve(config.TIENDO_DATA), 'webhooks.db'), sqlite: true },
+  // This replica's webhook delivery log (beside its read model): the claims and outcomes are events, but
+  // the log also keeps each attempt's detail (status code, error) that a restored server should still list.
+  { name: 'webhooks.db', path: join(viewsDirOf(config), 'webhooks.db'), sqlite: true },
   { name: 'anchors.jsonl', path: anchorFileOf(config), sqlite: false },
 ];
 

@@ -1,8 +1,8 @@
 import Database from 'better-sqlite3';
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { Config } from '../config.js';
+import { type Config, ConfigError } from '../config.js';
 import { KEY_FILE } from '../anchors/settings.js';
 import { decode } from '../events.js';
 import { type FileReport, NotHashedError, verifyFile } from '../eventstore/verify.js';
@@ -21,6 +21,34 @@ const LOCK = 'serve.lock';
 /** Written by `tiendo serve` while it runs, so that `restore` can refuse. */
 export function writeServeLock(dataDir: string, port: number): void {
   writeFileSync(join(dataDir, LOCK), JSON.stringify({ pid: process.pid, host: hostname(), port, startedAt: new Date().toISOString() }));
+}
+
+/** A ConfigError: `tiendo` prints its message alone, no stack. */
+export class ServeLockedError extends ConfigError {}
+
+/**
+ * Taken by `tiendo serve` on its views directory before it opens the read model there: replicas may
+ * share one event store, never one read model (two runners writing one checkpoint would each skip
+ * the other's events). Created exclusively; a lock left by a dead server is replaced.
+ */
+export function acquireServeLock(viewsDir: string): void {
+  mkdirSync(viewsDir, { recursive: true });
+  const file = join(viewsDir, LOCK);
+  for (let tries = 0; ; tries++) {
+    try {
+      writeFileSync(file, JSON.stringify({ pid: process.pid, host: hostname(), startedAt: new Date().toISOString() }), { flag: 'wx' });
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || tries > 2) throw error;
+    }
+    const holder = serveLockHolder(viewsDir);
+    if (holder !== null) {
+      throw new ServeLockedError(`another tiendo serve (pid ${holder}) keeps its read model in ${viewsDir}: ` +
+        'give each replica its own TIENDO_VIEWS_DIR (they may share TIENDO_DATA)' +
+        ` — or, if none runs, remove ${file}`);
+    }
+    rmSync(file, { force: true });
+  }
 }
 
 export function removeServeLock(dataDir: string): void {

@@ -1,13 +1,13 @@
 import pino from 'pino';
 import { startAnchors } from '../anchors/recorder.js';
-import { createApp } from '../app/app.js';
+import { createApp, viewsDirOf } from '../app/app.js';
 import { mintToken } from '../auth/tokens.js';
 import { buildServer } from '../api/server.js';
 import type { Config } from '../config.js';
 import { seedDemo } from '../demo/seed.js';
 import { listenMetrics, metricsBinding } from '../ops/metrics-endpoint.js';
 import { opsOf, startReminders } from '../ops/wiring.js';
-import { removeServeLock, writeServeLock } from './maintenance.js';
+import { acquireServeLock, removeServeLock, writeServeLock } from './maintenance.js';
 
 /** How long SIGTERM waits for in-flight requests before closing their connections. */
 const DRAIN_MS = 10_000;
@@ -17,6 +17,8 @@ const SHUTDOWN_DEADLINE_MS = 25_000;
 /** Starts the API; on SIGTERM/SIGINT stops accepting, drains requests and closes the store. */
 export async function serve(config: Config): Promise<void> {
   const log = pino({ level: config.LOG_LEVEL, base: { service: 'tiendo' } });
+  // Before the read model is opened: several replicas may share the events, never a read model.
+  acquireServeLock(viewsDirOf(config));
   const app = await createApp(config, log);
   // The server (and its webhook dispatcher) first: the events the runner's catch-up applies are delivered too.
   const server = await buildServer(app, log);
@@ -25,7 +27,7 @@ export async function serve(config: Config): Promise<void> {
   const metricsAt = metricsBinding(config);
   const metricsServer = metricsAt ? await listenMetrics(opsOf(app, log).metrics, config, log, metricsAt) : undefined;
   const address = server.server.address();
-  writeServeLock(app.dataDir, typeof address === 'object' && address ? address.port : config.PORT);
+  writeServeLock(app.viewsDir, typeof address === 'object' && address ? address.port : config.PORT);
   // Anchors of the store's head (issue 16): every TIENDO_ANCHOR_INTERVAL, and one more once the store is closed.
   const anchors = startAnchors(app, log);
   let closing = false;
@@ -64,7 +66,7 @@ export async function serve(config: Config): Promise<void> {
     }
     // After the close: the store's last group commit is on disk, so this anchor is of the final head.
     anchors?.record('shutdown');
-    removeServeLock(app.dataDir);
+    removeServeLock(app.viewsDir);
     log.info({ code }, 'stopped');
     process.exit(code);
   };

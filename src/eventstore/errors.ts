@@ -20,3 +20,16 @@ export class InvalidEventError extends Error {
     this.name = 'InvalidEventError';
   }
 }
+
+/**
+ * The store could not take the append now: the embedded store's write lock stayed held by another
+ * process (a replica), or EventStoreDB had no leader or did not answer in time. The append may not
+ * have been written (or, past a deadline, may have): a retry with the same event ids is safe.
+ */
+export class StoreUnavailableError extends Error {
+  readonly code = 'STORE_UNAVAILABLE';
+  constructor(message: string, cause?: unknown) {
+    super(message, { cause });
+    this.name = 'StoreUnavailableError';
+  }
+}

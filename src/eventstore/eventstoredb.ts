@@ -4,7 +4,7 @@ import {
 import type {
   AllStreamResolvedEvent, AllStreamSubscription, AppendExpectedRevision, Position,
 } from '@eventstore/db-client';
-import { InvalidEventError, WrongExpectedRevisionError } from './errors.js';
+import { InvalidEventError, StoreUnavailableError, WrongExpectedRevisionError } from './errors.js';
 import type {
   AppendResult, Direction, EventStore, ExpectedRevision, NewEvent, ReadAllOptions, ReadStreamOptions,
   RecordedEvent, SubscribeOptions, Subscription, SubscriptionItem,
@@ -83,6 +83,11 @@ export function mapAppendError(error: unknown, stream: string, expected: Expecte
     case ErrorType.MAXIMUM_APPEND_SIZE_EXCEEDED:
       return new InvalidEventError(
         `append to ${stream} exceeds the server's maximum append size (${(error as { maxAppendSize: number }).maxAppendSize} bytes)`);
+    // A leader election in the cluster, a node gone, no answer in time: the client may retry (same event ids).
+    case ErrorType.UNAVAILABLE:
+    case ErrorType.NOT_LEADER:
+    case ErrorType.DEADLINE_EXCEEDED:
+      return new StoreUnavailableError(`EventStoreDB did not take the append to ${stream} (${errorType(error)})`, error);
     default:
       return error;
   }

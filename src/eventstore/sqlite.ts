@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { InvalidEventError, WrongExpectedRevisionError } from './errors.js';
+import { InvalidEventError, StoreUnavailableError, WrongExpectedRevisionError } from './errors.js';
 import { GENESIS_HASH, canonicalJson, eventHash, strictCanonicalJson } from './hash.js';
 import type {
   AppendResult, EventStore, ExpectedRevision, NewEvent, ReadAllOptions, ReadStreamOptions,
@@ -20,6 +20,8 @@ interface SerializedEvent { id: string; type: string; data: string; metadata: st
 interface PendingAppend {
   stream: string; events: SerializedEvent[]; expected: ExpectedRevision;
   resolve: (r: AppendResult) => void; reject: (e: unknown) => void;
+  /** Date.now() of the first attempt that found the write lock held by another process. */
+  busySince?: number;
 }
 
 const SCHEMA = `
@@ -40,8 +42,23 @@ CREATE TABLE IF NOT EXISTS events (
 /** What reads return (not the hash columns: only verify.ts reads those). */
 const COLUMNS = 'position, id, stream, revision, type, data, metadata, recorded_at';
 const PAGE = 1000;
-/** Another process may append to the same file; a live subscription looks again this often. */
+/** A live subscription wakes at least this often, appended to or not. */
 const POLL_MS = 1000;
+/**
+ * Other processes (API replicas) append to the same file: while a subscription waits, the store asks
+ * SQLite this often whether another connection committed (PRAGMA data_version, a read of the shared
+ * WAL index: microseconds), so that a replica sees another's events well within 50 ms.
+ */
+const WATCH_MS = 10;
+/**
+ * The write lock is taken with BEGIN IMMEDIATE. SQLite's busy handler waits for another process's
+ * transaction synchronously, holding up this process's event loop, so it waits briefly (busyTimeoutMs);
+ * a batch that still finds the lock held goes again a few milliseconds later, up to busyGiveUpMs in
+ * all, before its callers get StoreUnavailableError (UNAVAILABLE to a client, never SQLITE_BUSY).
+ * Opening the file waits longer: another process may be adding the hash chain to an old file.
+ */
+const OPEN_BUSY_TIMEOUT_MS = 5000;
+export interface SqliteStoreOptions { busyTimeoutMs?: number; busyGiveUpMs?: number }
 
 function toRecorded(r: EventRow): RecordedEvent {
   return {
@@ -61,8 +78,9 @@ function serialize(e: NewEvent, i: number): SerializedEvent {
 }
 
 function parsePosition(p: string): number {
-  const n = Number(p);
-  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidEventError(`not a position of this store: ${p}`);
+  // Digits only, as String(position) writes them (Number() would also take "1e3", "0x10", " 7 ").
+  const n = /^\d{1,16}$/.test(p) ? Number(p) : NaN;
+  if (!Number.isSafeInteger(n)) throw new InvalidEventError(`not a position of this store: ${p}`);
   return n;
 }
 
@@ -77,18 +95,24 @@ export class SqliteEventStore implements EventStore {
   private queue: PendingAppend[] = [];
   private flushScheduled = false;
   private waiters = new Set<() => void>();
-  private lastRecordedAt = '';
   private disposed = false;
+  private watcher: ReturnType<typeof setInterval> | undefined;
+  private dataVersion = 0;
   private readonly stmt;
 
-  constructor(readonly file: string) {
+  private readonly busyGiveUpMs: number;
+
+  constructor(readonly file: string, options: SqliteStoreOptions = {}) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
-    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma(`busy_timeout = ${OPEN_BUSY_TIMEOUT_MS}`);
     this.db.exec(SCHEMA);
     this.migrateHashChain();
+    this.dataVersion = this.db.pragma('data_version', { simple: true }) as number;
+    this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 100}`);
+    this.busyGiveUpMs = options.busyGiveUpMs ?? 30_000;
     this.stmt = {
       byId: this.db.prepare<[string], { stream: string; revision: number; position: number }>(
         'SELECT stream, revision, position FROM events WHERE id = ?'),
@@ -96,7 +120,7 @@ export class SqliteEventStore implements EventStore {
         'SELECT MAX(revision) AS revision FROM events WHERE stream = ?'),
       insert: this.db.prepare(
         'INSERT INTO events (id, stream, revision, type, data, metadata, recorded_at, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
-      lastHash: this.db.prepare<[], { hash: string | null }>('SELECT hash FROM events ORDER BY position DESC LIMIT 1'),
+      last: this.db.prepare<[], { hash: string | null; recorded_at: string }>('SELECT hash, recorded_at FROM events ORDER BY position DESC LIMIT 1'),
       streamFwd: this.db.prepare<[string, number, number], EventRow>(
         `SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision ASC LIMIT ?`),
       // Without a LIMIT parameter: a bound LIMIT makes each run several times slower (measured: ~60 µs
@@ -112,10 +136,7 @@ export class SqliteEventStore implements EventStore {
         `SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position ASC LIMIT ${PAGE}`),
       allBwd: this.db.prepare<[number, number], EventRow>(
         `SELECT ${COLUMNS} FROM events WHERE position < ? ORDER BY position DESC LIMIT ?`),
-      lastRecordedAt: this.db.prepare<[], { recorded_at: string }>(
-        'SELECT recorded_at FROM events ORDER BY position DESC LIMIT 1'),
     };
-    this.lastRecordedAt = this.stmt.lastRecordedAt.get()?.recorded_at ?? '';
   }
 
   /**
@@ -173,18 +194,26 @@ export class SqliteEventStore implements EventStore {
 
   private flush(): void {
     this.flushScheduled = false;
+    if (this.disposed) {
+      // A batch waiting out another process's write lock when the store was closed.
+      for (const p of this.queue.splice(0)) p.reject(new Error('event store is closed'));
+      return;
+    }
     const batch = this.queue;
     this.queue = [];
     if (batch.length === 0) return;
-    const outcomes: ({ ok: true; value: AppendResult } | { ok: false; error: unknown })[] = [];
+    let outcomes: ({ ok: true; value: AppendResult } | { ok: false; error: unknown })[] = [];
     const now = new Date().toISOString();
-    const recordedAt = now > this.lastRecordedAt ? now : this.lastRecordedAt;
-    // The chain continues from the last event in the file, read inside the write transaction
+    // The chain and the clock continue from the last event in the file, read inside the write transaction
     // (IMMEDIATE: taken before reading, so another process appending to the file cannot slip in between).
     const chain = { prev: GENESIS_HASH };
+    let recordedAt = now;
     const one = this.db.transaction((p: PendingAppend) => this.appendOne(p, recordedAt, chain));
     const all = this.db.transaction(() => {
-      chain.prev = this.stmt.lastHash.get()?.hash ?? GENESIS_HASH;
+      outcomes = [];
+      const last = this.stmt.last.get();
+      chain.prev = last?.hash ?? GENESIS_HASH;
+      if (last && last.recorded_at > now) recordedAt = last.recorded_at;
       for (const p of batch) {
         const before = chain.prev;
         try {
@@ -201,10 +230,13 @@ export class SqliteEventStore implements EventStore {
     try {
       all.immediate();
     } catch (error) {
+      if ((error as { code?: string }).code === 'SQLITE_BUSY' && !this.disposed) {
+        this.retryBusy(batch, error);
+        return;
+      }
       for (const p of batch) p.reject(error);
       return;
     }
-    this.lastRecordedAt = recordedAt;
     batch.forEach((p, i) => {
       const o = outcomes[i]!;
       if (o.ok) p.resolve(o.value);
@@ -213,6 +245,22 @@ export class SqliteEventStore implements EventStore {
     const waiters = this.waiters;
     this.waiters = new Set();
     for (const w of waiters) w();
+  }
+
+  /** Another process held the write lock past busy_timeout: the batch goes first in the next flush, or gives up. */
+  private retryBusy(batch: PendingAppend[], error: unknown): void {
+    const now = Date.now();
+    const keep: PendingAppend[] = [];
+    for (const p of batch) {
+      p.busySince ??= now;
+      if (now - p.busySince < this.busyGiveUpMs) keep.push(p);
+      else p.reject(new StoreUnavailableError(`the event store stayed locked by another process for ${now - p.busySince} ms`, error));
+    }
+    this.queue = [...keep, ...this.queue];
+    if (keep.length > 0 && !this.flushScheduled) {
+      this.flushScheduled = true;
+      setTimeout(() => this.flush(), 5);
+    }
   }
 
   /**
@@ -305,6 +353,7 @@ export class SqliteEventStore implements EventStore {
         const timer = setTimeout(done, POLL_MS);
         wake = done;
         store.waiters.add(done);
+        store.watch();
       });
     async function* iterate(): AsyncGenerator<SubscriptionItem> {
       while (!stopped && !store.disposed) {
@@ -332,6 +381,27 @@ export class SqliteEventStore implements EventStore {
     };
   }
 
+  /** While subscriptions wait: wakes them when another process commits to the file (WATCH_MS). */
+  private watch(): void {
+    // dataVersion is not read again here: a commit made since the last look (before the subscription's
+    // last read, or after it) wakes the next tick, at worst once too often, never missed.
+    if (this.watcher || this.file === ':memory:') return;
+    this.watcher = setInterval(() => {
+      if (this.waiters.size === 0 || this.disposed) {
+        clearInterval(this.watcher);
+        this.watcher = undefined;
+        return;
+      }
+      const version = this.db.pragma('data_version', { simple: true }) as number;
+      if (version === this.dataVersion) return;
+      this.dataVersion = version;
+      const waiters = this.waiters;
+      this.waiters = new Set();
+      for (const w of waiters) w();
+    }, WATCH_MS);
+    this.watcher.unref();
+  }
+
   comparePositions(a: string, b: string): number {
     return parsePosition(a) - parsePosition(b);
   }
@@ -340,6 +410,7 @@ export class SqliteEventStore implements EventStore {
     if (this.disposed) return;
     if (this.queue.length > 0) this.flush();
     this.disposed = true;
+    clearInterval(this.watcher);
     for (const w of this.waiters) w();
     this.db.close();
   }

@@ -55,8 +55,9 @@ export function opsOf(app: App, log?: Logger | FastifyInstance['log']): Ops {
   const c = app.config;
   const webhookKey = c.TIENDO_WEBHOOK_KEY ?? app.secret;
   const dispatcher = new WebhookDispatcher({
-    runner: app.runner, store: app.store, file: join(app.dataDir, 'webhooks.db'), key: webhookKey,
+    runner: app.runner, store: app.store, file: join(app.viewsDir, 'webhooks.db'), key: webhookKey,
     maxAttempts: c.TIENDO_WEBHOOK_MAX_ATTEMPTS, backoffMs: c.TIENDO_WEBHOOK_BACKOFF_MS, timeoutMs: c.TIENDO_WEBHOOK_TIMEOUT_MS,
+    leaseMs: c.TIENDO_WEBHOOK_LEASE_MS,
     privateNetworks: c.TIENDO_WEBHOOK_PRIVATE_NETWORKS,
     enabled: c.TIENDO_WEBHOOKS, log: logger, onOutcome: (outcome) => metrics.webhookDeliveries.inc({ outcome }),
   });

@@ -354,8 +354,13 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
     const at = this.views.position;
     if (at && this.store.comparePositions(position, at) <= 0) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`read model did not reach ${position} in ${timeoutMs} ms`)), timeoutMs);
-      this.waiters.push({ position, resolve: () => { clearTimeout(timer); resolve(); } });
+      const waiter = { position, resolve: () => { clearTimeout(timer); resolve(); } };
+      const timer = setTimeout(() => {
+        // Gone from the list: a request that gave up (X-Tiendo-Min-Position) leaves nothing behind.
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        reject(new Error(`read model did not reach ${position} in ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.waiters.push(waiter);
     });
   }
 

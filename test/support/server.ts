@@ -23,7 +23,7 @@ export async function freePort(): Promise<number> {
 
 export interface GqlResponse<T = Record<string, unknown>> {
   status: number;
-  body: { data?: T | null; errors?: { message: string; path?: string[]; extensions?: { code?: string; reason?: string } }[] };
+  body: { data?: T | null; errors?: { message: string; path?: string[]; extensions?: { code?: string; reason?: string; retryAfter?: number } }[] };
 }
 
 /** The real server as a child process over a data directory on disk, spoken to over HTTP. */
@@ -91,6 +91,10 @@ export class TestServer {
     return exited;
   }
 
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   get alive() {
     return !!this.child && this.child.exitCode === null && this.child.signalCode === null;
   }
@@ -100,10 +104,10 @@ export class TestServer {
     rmSync(this.dataDir, { recursive: true, force: true });
   }
 
-  async gql<T = Record<string, unknown>>(query: string, variables: Record<string, unknown> = {}, token?: string): Promise<GqlResponse<T>> {
+  async gql<T = Record<string, unknown>>(query: string, variables: Record<string, unknown> = {}, token?: string, headers: Record<string, string> = {}): Promise<GqlResponse<T>> {
     const res = await fetch(`${this.url}/graphql`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
       body: JSON.stringify({ query, variables }),
     });
     return { status: res.status, body: (await res.json()) as GqlResponse<T>['body'] };

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import {
-  MaxAppendSizeExceededError, StreamNotFoundError, UnavailableError, WrongExpectedVersionError,
+  DeadlineExceededError, MaxAppendSizeExceededError, StreamNotFoundError, UnavailableError, WrongExpectedVersionError,
 } from '@eventstore/db-client';
 import type { EventStoreDBClient, Position } from '@eventstore/db-client';
 import { describe, expect, it } from 'vitest';
-import { InvalidEventError, WrongExpectedRevisionError } from '../../src/eventstore/errors.js';
+import { InvalidEventError, StoreUnavailableError, WrongExpectedRevisionError } from '../../src/eventstore/errors.js';
 import {
   EventStoreDbEventStore, backoffDelay, comparePosition, decodePosition, encodePosition, isBeyond, isStreamNotFound,
   isSystemEvent, mapAppendError, toClientExpectedRevision, toRecordedEvent,
@@ -99,9 +99,16 @@ describe('error mapping', () => {
     expect((e as Error).message).toContain('1024');
   });
 
+  it('no leader or no answer in time (a node died, an election) is StoreUnavailableError: UNAVAILABLE to the client, retry safe', () => {
+    for (const clientError of [new UnavailableError(), new DeadlineExceededError()]) {
+      const e = mapAppendError(clientError, 'task-5', 'any');
+      expect(e).toBeInstanceOf(StoreUnavailableError);
+      expect((e as Error).message).toContain('task-5');
+      expect((e as Error).cause).toBe(clientError);
+    }
+  });
+
   it('other errors pass through unchanged', () => {
-    const unavailable = new UnavailableError();
-    expect(mapAppendError(unavailable, 's', 'any')).toBe(unavailable);
     const plain = new Error('boom');
     expect(mapAppendError(plain, 's', 'any')).toBe(plain);
     expect(mapAppendError('text', 's', 'any')).toBe('text');
