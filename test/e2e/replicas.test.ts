@@ -27,7 +27,7 @@ type Progress = { reportProgress: { position: string; task: { id: string; versio
 const dataDir = mkdtempSync(join(tmpdir(), 'tiendo-replicas-'));
 const env = (name: string) => ({
   TIENDO_VIEWS_DIR: join(dataDir, `views-${name}`), TIENDO_MIN_POSITION_WAIT_MS: '1000',
-  TIENDO_WEBHOOK_PRIVATE_NETWORKS: '1', TIENDO_WEBHOOK_TIMEOUT_MS: '1000', TIENDO_WEBHOOK_LEASE_MS: '2000', TIENDO_WEBHOOK_BACKOFF_MS: '100',
+  TIENDO_WEBHOOK_PRIVATE_NETWORKS: '1', TIENDO_WEBHOOK_TIMEOUT_MS: '2000', TIENDO_WEBHOOK_LEASE_MS: '4000', TIENDO_WEBHOOK_BACKOFF_MS: '100',
 });
 let a: TestServer;
 let b: TestServer;
@@ -216,22 +216,29 @@ describe('two replicas on one event store', () => {
       }
       const done = [...streams.values()].filter((s) => s.at(-1)!.data.outcome === 'DELIVERED');
       return streams.size >= expected && done.length === streams.size ? streams : undefined;
-    }, 20_000);
+    }, 40_000);
     expect(settled.size).toBe(expected);
     expect(receiver.hits.size).toBe(expected);
     let takenOver = 0;
+    let retried = 0;
     for (const [stream, events] of settled) {
-      const hits = receiver.hits.get(stream.slice('delivery-'.length));
+      const hits = receiver.hits.get(stream.slice('delivery-'.length))!;
       const claims = events.filter((e) => e.type === 'WebhookDeliveryClaimed');
-      if (claims.length > 1) {
-        // Only an attempt the killed replica claimed and never recorded is made again: at most once more.
-        expect(claims.slice(0, -1).every((c) => c.data.replica!.endsWith(`:${killedPid}`)), stream).toBe(true);
-        expect(hits, stream).toBeLessThanOrEqual(2);
-        takenOver++;
-      } else {
+      const outcomes = events.filter((e) => e.type === 'WebhookDeliveryAttempted');
+      if (claims.length === 1) {
         expect(hits, stream).toBe(1);
+        continue;
       }
+      // An attempt is made again only when its claimer was killed before recording the outcome, or when
+      // it recorded a RETRY (the receiver did not answer in time: a slow machine): never by two replicas at once.
+      for (const c of claims.slice(0, -1)) {
+        const retry = outcomes.some((o) => o.data.attempt === c.data.attempt && o.data.outcome === 'RETRY');
+        expect(retry || c.data.replica!.endsWith(`:${killedPid}`), `${stream}: ${JSON.stringify(events)}`).toBe(true);
+        if (retry) retried++;
+        else takenOver++;
+      }
+      expect(hits, stream).toBeLessThanOrEqual(claims.length);
     }
-    process.stdout.write(`replicas: ${settled.size} webhook deliveries, ${takenOver} taken over from the killed replica\n`);
-  }, 30_000);
+    process.stdout.write(`replicas: ${settled.size} webhook deliveries, ${takenOver} attempts taken over from the killed replica, ${retried} retried after a timeout\n`);
+  }, 50_000);
 });
