@@ -6,11 +6,12 @@
  */
 import autocannon from 'autocannon';
 import { type ChildProcess, spawn } from 'node:child_process';
+import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { mintToken } from '../src/auth/tokens.js';
 import { freePort } from '../test/support/server.js';
-import { memory } from './lib.js';
+import { memory, quantile } from './lib.js';
 
 const root = new URL('..', import.meta.url).pathname;
 export const SECRET = 'bench-secret-that-is-long-enough-for-hs256-0123456789';
@@ -180,5 +181,91 @@ export async function loadSpread(urls: string[], token: string, bodies: Gql[], o
     connections: each * urls.length, seconds: opts.seconds, requests: sum((x) => x.requests), perSecond: sum((x) => x.perSecond),
     p50Ms: Math.max(...figures.map((x) => x.p50Ms)), p99Ms: Math.max(...figures.map((x) => x.p99Ms)),
     non2xx: sum((x) => x.non2xx), errors: sum((x) => x.errors), perReplica: figures.map((x) => x.perSecond),
+  };
+}
+
+export interface OpenLoopFigure {
+  /** The rate asked for, and the rate answered over the run (below it when the server fell behind). */
+  rate: number;
+  perSecond: number;
+  connections: number;
+  seconds: number;
+  requests: number;
+  /** Latency from each request's scheduled send time to its answer (coordinated omission included). */
+  p50Ms: number;
+  p99Ms: number;
+  p999Ms: number;
+  maxMs: number;
+  /** Scheduled sends that went out more than 1 ms late (all connections busy, or the client itself behind). */
+  lateSends: number;
+  non2xx: number;
+  errors: number;
+}
+
+/**
+ * Open-loop load: request i is due at t0 + i / rate whatever the answers before it did, over at most
+ * `connections` keep-alive connections (a request due while all are busy waits for one), and its
+ * latency is counted from when it was due, not from when it went out — so a stall of the server
+ * shows in every request it held back (no coordinated omission). autocannon's `overallRate` is not
+ * that: it sends each connection's quota per second in a burst and times each request from its
+ * actual send (its HdrHistogram correction assumes 1 ms spacing whatever the rate).
+ */
+export async function openLoad(url: string, token: string, bodies: Gql[], opts: { rate: number; seconds: number; connections: number }): Promise<OpenLoopFigure> {
+  await gql(url, token, bodies[0]!);
+  const target = new URL(`${url}/graphql`);
+  const agent = new Agent({ keepAlive: true, maxSockets: opts.connections });
+  const payloads = bodies.map((b) => Buffer.from(JSON.stringify(b)));
+  const total = Math.max(1, Math.round(opts.rate * opts.seconds));
+  const latencies = new Float64Array(total);
+  let sent = 0;
+  let done = 0;
+  let late = 0;
+  let non2xx = 0;
+  let errors = 0;
+  const t0 = performance.now() + 5;
+  const finished = new Promise<void>((resolve) => {
+    const answered = (i: number, due: number, ok: boolean | null) => {
+      latencies[i] = performance.now() - due;
+      if (ok === false) non2xx++;
+      else if (ok === null) errors++;
+      if (++done === total) resolve();
+    };
+    const send = (i: number, due: number) => {
+      const body = payloads[i % payloads.length]!;
+      const req = request({
+        agent, host: target.hostname, port: target.port, path: target.pathname, method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': body.length, authorization: `Bearer ${token}` },
+      }, (res) => {
+        res.on('data', () => {});
+        res.on('end', () => answered(i, due, res.statusCode === 200));
+        res.on('error', () => answered(i, due, null));
+      });
+      req.on('socket', () => {
+        if (performance.now() - due > 1) late++;
+      });
+      req.on('error', () => answered(i, due, null));
+      req.end(body);
+    };
+    // Every millisecond or so: send all that are due (a timer late by a few ms sends a few at once,
+    // each still timed from its own due instant).
+    const tick = () => {
+      const now = performance.now();
+      while (sent < total && t0 + (sent * 1000) / opts.rate <= now) {
+        send(sent, t0 + (sent * 1000) / opts.rate);
+        sent++;
+      }
+      if (sent < total) setTimeout(tick, Math.max(0, Math.min(1, t0 + (sent * 1000) / opts.rate - now)));
+    };
+    setTimeout(tick, 5);
+  });
+  await finished;
+  const seconds = (performance.now() - t0) / 1000;
+  agent.destroy();
+  const sorted = Array.from(latencies).sort((a, b) => a - b);
+  const ms = (x: number) => Math.round(x * 10) / 10;
+  return {
+    rate: opts.rate, perSecond: Math.round(total / seconds), connections: opts.connections, seconds: Math.round(seconds * 100) / 100, requests: total,
+    p50Ms: ms(quantile(sorted, 0.5)), p99Ms: ms(quantile(sorted, 0.99)), p999Ms: ms(quantile(sorted, 0.999)), maxMs: ms(sorted.at(-1)!),
+    lateSends: late, non2xx, errors,
   };
 }
