@@ -351,7 +351,7 @@ try {
       server.mark(`${label}, ${fixedRate} req/s open loop`);
       const f = await openLoad(url, token, bodies, { rate: fixedRate, seconds: DURATION, connections: CLIENTS });
       log(`  ${`${label} @ ${fixedRate}/s`.padEnd(20)} ${String(f.perSecond).padStart(7)} req/s  p50 ${f.p50Ms} ms  p99 ${f.p99Ms} ms  p99.9 ${f.p999Ms} ms  max ${f.maxMs} ms`
-        + `  (late sends ${f.lateSends}${f.non2xx || f.errors ? `, non-2xx ${f.non2xx}, errors ${f.errors}` : ''})`);
+        + `  (late sends ${f.lateSends}${f.unanswered ? `, unanswered at the cut ${f.unanswered}` : ''}${f.non2xx || f.errors ? `, non-2xx ${f.non2xx}, errors ${f.errors}` : ''})`);
       return f;
     };
     const fixed = { rate: fixedRate, trivial: await open('{ __typename }', trivialBody), task: await open('task', taskBodies), unitProgress: await open('unitProgress', progressBodies) };
