@@ -308,7 +308,7 @@ export async function openLoad(url: string, token: string, bodies: Gql[], opts: 
   const sorted = Array.from(latencies).sort((a, b) => a - b);
   const ms = (x: number) => Math.round(x * 10) / 10;
   return {
-    rate: opts.rate, perSecond: Math.round(total / seconds), connections: opts.connections, seconds: Math.round(seconds * 100) / 100, requests: total,
+    rate: opts.rate, perSecond: Math.round((total - unanswered) / seconds), connections: opts.connections, seconds: Math.round(seconds * 100) / 100, requests: total,
     p50Ms: ms(quantile(sorted, 0.5)), p99Ms: ms(quantile(sorted, 0.99)), p999Ms: ms(quantile(sorted, 0.999)), maxMs: ms(sorted.at(-1)!),
     lateSends: late, unanswered, non2xx, errors,
   };
