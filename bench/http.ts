@@ -6,11 +6,12 @@
  */
 import autocannon from 'autocannon';
 import { type ChildProcess, spawn } from 'node:child_process';
+import { type Socket, connect as netConnect } from 'node:net';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { mintToken } from '../src/auth/tokens.js';
 import { freePort } from '../test/support/server.js';
-import { memory } from './lib.js';
+import { memory, quantile } from './lib.js';
 
 const root = new URL('..', import.meta.url).pathname;
 export const SECRET = 'bench-secret-that-is-long-enough-for-hs256-0123456789';
@@ -180,5 +181,135 @@ export async function loadSpread(urls: string[], token: string, bodies: Gql[], o
     connections: each * urls.length, seconds: opts.seconds, requests: sum((x) => x.requests), perSecond: sum((x) => x.perSecond),
     p50Ms: Math.max(...figures.map((x) => x.p50Ms)), p99Ms: Math.max(...figures.map((x) => x.p99Ms)),
     non2xx: sum((x) => x.non2xx), errors: sum((x) => x.errors), perReplica: figures.map((x) => x.perSecond),
+  };
+}
+
+export interface OpenLoopFigure {
+  /** The rate asked for, and the rate answered over the run (below it when the server fell behind). */
+  rate: number;
+  perSecond: number;
+  connections: number;
+  seconds: number;
+  requests: number;
+  /** Latency from each request's scheduled send time to its answer (coordinated omission included). */
+  p50Ms: number;
+  p99Ms: number;
+  p999Ms: number;
+  maxMs: number;
+  /** Requests sent more than 1 ms after they were due (all connections busy, or the client itself behind). */
+  lateSends: number;
+  /** Still unanswered when the run was cut (see GRACE_MS): their latency is counted up to the cut. */
+  unanswered: number;
+  non2xx: number;
+  errors: number;
+}
+
+/**
+ * Open-loop load: request i is due at t0 + i / rate whatever the answers before it did, over at most
+ * `connections` keep-alive connections, one request in flight on each (a request due while all are
+ * busy waits for the first free one), and its latency is counted from when it was due, not from when
+ * it went out — so a stall of the server shows in every request it held back (no coordinated
+ * omission). autocannon's `overallRate` is not that: it sends each connection's quota per second in a
+ * burst and times each request from its actual send (its HdrHistogram correction assumes 1 ms spacing
+ * whatever the rate). Raw sockets and prepared request bytes, as autocannon does: node:http's client
+ * costs so much CPU per request that on two cores it, not the server, made the tail.
+ */
+export async function openLoad(url: string, token: string, bodies: Gql[], opts: { rate: number; seconds: number; connections: number }): Promise<OpenLoopFigure> {
+  await gql(url, token, bodies[0]!);
+  const target = new URL(url);
+  const requests = bodies.map((b) => {
+    const body = Buffer.from(JSON.stringify(b));
+    return Buffer.concat([Buffer.from(`POST /graphql HTTP/1.1\r\nhost: ${target.host}\r\ncontent-type: application/json\r\n`
+      + `authorization: Bearer ${token}\r\ncontent-length: ${body.length}\r\nconnection: keep-alive\r\n\r\n`), body]);
+  });
+  const total = Math.max(1, Math.round(opts.rate * opts.seconds));
+  const latencies = new Float64Array(total);
+  const dueAt = (i: number) => t0 + (i * 1000) / opts.rate;
+  let t0 = 0;
+  let next = 0;
+  let done = 0;
+  let late = 0;
+  let non2xx = 0;
+  let errors = 0;
+  let finish!: () => void;
+  const finished = new Promise<void>((r) => (finish = r));
+  interface Conn { socket: Socket; busy: number; buf: Buffer }
+  const idle: Conn[] = [];
+  let alive = opts.connections;
+  let closing = false;
+  const answered = (i: number, outcome: 'ok' | 'non2xx' | 'error') => {
+    latencies[i] = performance.now() - dueAt(i);
+    if (outcome === 'non2xx') non2xx++;
+    if (outcome === 'error') errors++;
+    if (++done === total) finish();
+  };
+  const send = (c: Conn) => {
+    const i = next++;
+    if (performance.now() - dueAt(i) > 1) late++;
+    c.busy = i;
+    c.socket.write(requests[i % requests.length]!);
+  };
+  /** Sends every request that is due on the idle connections; the rest wait for the next tick or answer. */
+  const pump = () => {
+    const now = performance.now();
+    while (next < total && idle.length > 0 && dueAt(next) <= now) send(idle.pop()!);
+  };
+  const connect = () => new Promise<Conn>((resolve, reject) => {
+    const socket = netConnect({ host: target.hostname, port: Number(target.port) }, () => resolve(c));
+    const c: Conn = { socket, busy: -1, buf: Buffer.alloc(0) };
+    socket.setNoDelay(true);
+    socket.on('error', (e) => {
+      if (closing) return;
+      if (t0 === 0) return reject(e);
+      // A connection lost: its request failed; with none left, so did every request not yet sent.
+      if (c.busy >= 0) answered(c.busy, 'error');
+      c.busy = -1;
+      const at = idle.indexOf(c);
+      if (at >= 0) idle.splice(at, 1);
+      if (--alive === 0) while (next < total) answered(next++, 'error');
+    });
+    socket.on('data', (chunk: Buffer) => {
+      c.buf = c.buf.length ? Buffer.concat([c.buf, chunk]) : chunk;
+      // One response per request, each with a content-length (fastify's JSON answers).
+      for (;;) {
+        const head = c.buf.indexOf('\r\n\r\n');
+        if (head < 0) return;
+        const text = c.buf.toString('latin1', 0, head);
+        const length = Number(/content-length:\s*(\d+)/i.exec(text)?.[1] ?? 0);
+        if (c.buf.length < head + 4 + length) return;
+        c.buf = c.buf.subarray(head + 4 + length);
+        const i = c.busy;
+        c.busy = -1;
+        answered(i, text.startsWith('HTTP/1.1 200') ? 'ok' : 'non2xx');
+        idle.push(c);
+        pump();
+      }
+    });
+  });
+  const conns = await Promise.all(Array.from({ length: opts.connections }, connect));
+  idle.push(...conns);
+  t0 = performance.now() + 5;
+  const tick = () => {
+    pump();
+    if (next < total) setTimeout(tick, Math.max(0, Math.min(1, dueAt(next) - performance.now())));
+  };
+  setTimeout(tick, 5);
+  // A server slower than the rate falls ever further behind: the run ends GRACE_MS after the last
+  // request was due, and what is unanswered then counts with the latency it has reached (a floor).
+  const GRACE_MS = 5000;
+  const cut = setTimeout(finish, opts.seconds * 1000 + GRACE_MS + 5);
+  await finished;
+  clearTimeout(cut);
+  const seconds = (performance.now() - t0) / 1000;
+  const unanswered = total - done;
+  closing = true;
+  for (let i = 0; i < total; i++) if (latencies[i] === 0) latencies[i] = performance.now() - dueAt(i);
+  for (const c of conns) c.socket.destroy();
+  const sorted = Array.from(latencies).sort((a, b) => a - b);
+  const ms = (x: number) => Math.round(x * 10) / 10;
+  return {
+    rate: opts.rate, perSecond: Math.round((total - unanswered) / seconds), connections: opts.connections, seconds: Math.round(seconds * 100) / 100, requests: total,
+    p50Ms: ms(quantile(sorted, 0.5)), p99Ms: ms(quantile(sorted, 0.99)), p999Ms: ms(quantile(sorted, 0.999)), maxMs: ms(sorted.at(-1)!),
+    lateSends: late, unanswered, non2xx, errors,
   };
 }

@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { GENESIS_HASH, eventHash } from '../src/eventstore/hash.js';
 import { SqliteEventStore } from '../src/eventstore/sqlite.js';
 
 export interface Machine { cpu: string | undefined; cores: number; memoryBytes: number; node: string; sqlite: string; platform: string }
@@ -43,7 +44,10 @@ export type RawRow = Record<string, string | number | null>;
  * The ceiling: `rows` inserted with raw better-sqlite3 statements, `batch` rows a transaction, in
  * WAL with synchronous=FULL, into a fresh `file` whose table the adapter itself created (so the
  * shape, indexes and constraints are the adapter's). Only the transactions are timed: `rows` may
- * be a lazy source (e.g. a read of another database), whose cost is not the writer's.
+ * be a lazy source (e.g. a read of another database), whose cost is not the writer's. The hash
+ * chain is part of the rows tiendo writes, so it is part of the limit's work: each row's prev_hash
+ * and hash are computed in the timed transaction as the adapter does (eventHash over the stored
+ * canonical text), never copied from the source.
  * `base`: start from a copy of this event file cut back to `basePosition` events instead, so that
  * rows appended to a big store are compared with raw inserts into a table of the same size.
  */
@@ -64,8 +68,16 @@ export async function rawInserts(file: string, rows: Iterable<RawRow>, batch: nu
   db.pragma('synchronous = FULL');
   let insert: Database.Statement | undefined;
   let columns: string[] = [];
+  let prev = (db.prepare('SELECT hash FROM events ORDER BY position DESC LIMIT 1').get() as { hash: string | null } | undefined)?.hash ?? GENESIS_HASH;
   const write = db.transaction((slice: RawRow[]) => {
-    for (const row of slice) insert!.run(columns.map((c) => row[c] ?? null));
+    for (const row of slice) {
+      const hash = eventHash(prev, {
+        stream: String(row.stream), revision: Number(row.revision), type: String(row.type), id: String(row.id),
+        recordedAt: String(row.recorded_at), dataCanonical: String(row.data), metadataCanonical: String(row.metadata),
+      });
+      insert!.run([...columns.map((c) => row[c] ?? null), prev, hash]);
+      prev = hash;
+    }
   });
   let ms = 0;
   let count = 0;
@@ -73,8 +85,8 @@ export async function rawInserts(file: string, rows: Iterable<RawRow>, batch: nu
   const flush = () => {
     if (slice.length === 0) return;
     if (!insert) {
-      columns = Object.keys(slice[0]!).filter((c) => c !== 'position');
-      insert = db.prepare(`INSERT INTO events (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`);
+      columns = Object.keys(slice[0]!).filter((c) => c !== 'position' && c !== 'prev_hash' && c !== 'hash');
+      insert = db.prepare(`INSERT INTO events (${columns.join(', ')}, prev_hash, hash) VALUES (${columns.map(() => '?').join(', ')}, ?, ?)`);
     }
     const t0 = performance.now();
     write(slice);

@@ -31,7 +31,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { GenerateResult } from './generate.js';
-import { BenchServer, type Gql, type LoadFigure, gql, leaderToken, load, loadSpread } from './http.js';
+import { BenchServer, type Gql, type LoadFigure, type OpenLoopFigure, gql, leaderToken, load, loadSpread, openLoad } from './http.js';
 import { type Figure, eventRows, machine, mib, quantile, rawInserts } from './lib.js';
 import type { FoldResult, RebuildResult, StoreAppendsResult } from './phases.js';
 import { HISTORY_END_MS, HISTORY_START_MS } from './workload.js';
@@ -307,7 +307,9 @@ try {
     log(`  unitProgress(asOf ${mid}): first ${asOfFirst.ms.toFixed(0)} ms, cached ${asOfCached.ms.toFixed(0)} ms; asOf ${quarter}: ${asOfOther.ms.toFixed(0)} ms`);
 
     const taskBodies: Gql[] = gen.sample.tasks.map((id) => ({
-      query: 'query($id: ID!) { task(id: $id) { id title deadline status progress version lead { id name } indicators { code target actual } } }',
+      // As a leader opens a task: its card and the first page of its history.
+      query: `query($id: ID!) { task(id: $id) { id title deadline status progress version lead { id name } indicators { code target actual }
+        history(first: 10) { totalCount pageInfo { hasNextPage endCursor } edges { cursor node { at kind actor { id role } changes { field from to } reason } } } } }`,
       variables: { id },
     }));
     // The progress card of a province with its communes: counts, rates, indicators (its overdue tasks are a list: tasks(filter)).
@@ -342,6 +344,17 @@ try {
     if (mutationFirstTouch) log(`  reportProgress, each task's first: ${mutationFirstTouch.perSecond} req/s  p50 ${mutationFirstTouch.p50Ms} ms  p99 ${mutationFirstTouch.p99Ms} ms`);
     const mutation = mutationBodies.length ? await run('reportProgress', mutationBodies) : null;
     const trivial3 = await run('{ __typename }', trivialBody);
+    // The latency bar as targets state it: an open loop at a fixed rate, half of the trivial query's
+    // best rate in this run, latency from each request's scheduled send (no coordinated omission).
+    const fixedRate = Math.max(1, Math.round(Math.max(trivial1.perSecond, trivial2.perSecond, trivial3.perSecond) / 2));
+    const open = async (label: string, bodies: Gql[]): Promise<OpenLoopFigure> => {
+      server.mark(`${label}, ${fixedRate} req/s open loop`);
+      const f = await openLoad(url, token, bodies, { rate: fixedRate, seconds: DURATION, connections: CLIENTS });
+      log(`  ${`${label} @ ${fixedRate}/s`.padEnd(20)} ${String(f.perSecond).padStart(7)} req/s  p50 ${f.p50Ms} ms  p99 ${f.p99Ms} ms  p99.9 ${f.p999Ms} ms  max ${f.maxMs} ms`
+        + `  (late sends ${f.lateSends}${f.unanswered ? `, unanswered at the cut ${f.unanswered}` : ''}${f.non2xx || f.errors ? `, non-2xx ${f.non2xx}, errors ${f.errors}` : ''})`);
+      return f;
+    };
+    const fixed = { rate: fixedRate, trivial: await open('{ __typename }', trivialBody), task: await open('task', taskBodies), unitProgress: await open('unitProgress', progressBodies) };
     // Service time, without 64 requests queued ahead: one connection.
     const single = { connections: 1, seconds: Math.min(DURATION, 3) };
     server.mark('one connection');
@@ -369,7 +382,7 @@ try {
     http = {
       startupMs: Math.round(server.startMs), integrityCheckedMs: server.integrityMs === null ? null : Math.round(server.integrityMs),
       settledMs: Math.round(server.settledMs), remindersAppended, province: gen.sample.province, provinceTasks: gen.sample.provinceTasks,
-      trivial, task, unitProgress, dashboard, mutation, mutationFirstTouch, oneConnection: { task: taskAlone, unitProgress: unitProgressAlone },
+      trivial, task, unitProgress, dashboard, mutation, mutationFirstTouch, fixed, oneConnection: { task: taskAlone, unitProgress: unitProgressAlone },
       unitProgressAfterWriteMs: Math.round(cold.ms * 10) / 10, unitProgressWithOverdueMs: Math.round(coldFull.ms * 10) / 10,
       asOf: { at: mid, firstMs: Math.round(asOfFirst.ms), cachedMs: Math.round(asOfCached.ms), other: { at: quarter, ms: Math.round(asOfOther.ms) } },
       auditLog: { unfiltered: auditUnfiltered, filtered: auditFiltered, filter: auditFilteredBody.variables, filteredRows: auditFilteredRows },
@@ -398,20 +411,27 @@ try {
       detail: `${http.mutation?.perSecond ?? 0} vs ${http.trivial.perSecond} req/s`,
     },
     {
-      what: 'task query over HTTP: rate', bar: '≥ 50 % of `{ __typename }`',
+      what: 'task query (with a page of history) over HTTP: rate', bar: '≥ 50 % of `{ __typename }`',
       value: ratio(http.task.perSecond, http.trivial.perSecond), goal: 0.5, show: pct, detail: `${http.task.perSecond} vs ${http.trivial.perSecond} req/s`,
     },
     {
-      what: 'task query over HTTP: p99 (64 connections)', bar: '≤ 20 ms', value: http.task.p99Ms, goal: 20, lower: true, show: (x: number) => `${x} ms`,
-      detail: `p50 ${http.task.p50Ms} ms; \`{ __typename }\` p99 ${http.trivial.p99Ms} ms; one connection: p99 ${http.oneConnection.task.p99Ms} ms`,
+      what: `task query: p99 at a fixed ${http.fixed.rate} req/s (half the trivial maximum), open loop`, bar: '≤ 20 ms', value: http.fixed.task.p99Ms, goal: 20, lower: true,
+      show: (x: number) => `${x} ms`,
+      detail: `p99.9 ${http.fixed.task.p999Ms} ms, p50 ${http.fixed.task.p50Ms} ms; \`{ __typename }\` at that rate p99 ${http.fixed.trivial.p99Ms} ms; closed loop (64 connections) p99 ${http.task.p99Ms} ms (\`{ __typename }\` ${http.trivial.p99Ms} ms); one connection p99 ${http.oneConnection.task.p99Ms} ms`,
     },
     {
       what: `unitProgress (province ${http.province}, ${http.provinceTasks} tasks): rate`, bar: '≥ 50 % of `{ __typename }`',
       value: ratio(http.unitProgress.perSecond, http.trivial.perSecond), goal: 0.5, show: pct, detail: `${http.unitProgress.perSecond} vs ${http.trivial.perSecond} req/s`,
     },
     {
-      what: 'unitProgress over HTTP: p99 (64 connections)', bar: '≤ 20 ms', value: http.unitProgress.p99Ms, goal: 20, lower: true, show: (x: number) => `${x} ms`,
-      detail: `p50 ${http.unitProgress.p50Ms} ms; one connection: p99 ${http.oneConnection.unitProgress.p99Ms} ms`,
+      what: `unitProgress: p99 at a fixed ${http.fixed.rate} req/s (half the trivial maximum), open loop`, bar: '≤ 20 ms', value: http.fixed.unitProgress.p99Ms, goal: 20, lower: true,
+      show: (x: number) => `${x} ms`,
+      detail: `p99.9 ${http.fixed.unitProgress.p999Ms} ms, p50 ${http.fixed.unitProgress.p50Ms} ms; closed loop (64 connections) p99 ${http.unitProgress.p99Ms} ms; one connection p99 ${http.oneConnection.unitProgress.p99Ms} ms`,
+    },
+    {
+      what: 'programmeDashboard (ministries and provinces) over HTTP: rate', bar: '≥ 50 % of `{ __typename }`',
+      value: ratio(http.dashboard.perSecond, http.trivial.perSecond), goal: 0.5, show: pct,
+      detail: `${http.dashboard.perSecond} vs ${http.trivial.perSecond} req/s; p50 ${http.dashboard.p50Ms} ms, p99 ${http.dashboard.p99Ms} ms`,
     },
     {
       what: 'projection rebuild of every event', bar: '≥ 40 % of raw scan + JSON.parse',
@@ -461,7 +481,11 @@ try {
     // NaN: not measured (the peer not installed) — neither pass nor fail.
     const pass = Number.isNaN(b.value) ? null
       : b.lower ? b.value <= b.goal : (b as { strict?: boolean }).strict ? b.value > b.goal : b.value >= b.goal;
-    return { what: b.what, bar: b.bar, figure: b.show(b.value), value: Number.isFinite(b.value) ? b.value : null, goal: b.goal, detail: b.detail, pass };
+    return {
+      what: b.what, bar: b.bar, figure: b.show(b.value), value: Number.isFinite(b.value) ? b.value : null, goal: b.goal,
+      // How the goal reads (bench/summary.ts judges several runs with them).
+      lower: b.lower === true, strict: (b as { strict?: boolean }).strict === true, detail: b.detail, pass,
+    };
   });
 
   const results = {
@@ -492,9 +516,13 @@ try {
     ['steady appends, 1 client', `${gen.single.perSecond} events/s, p50 ${gen.single.p50Ms} ms, p99 ${gen.single.p99Ms} ms`, `raw ${raw.single.perSecond}/s → ${pct(results.appends.single.ratio)}; visible p99 ${gen.single.visible.p99Ms} ms`],
     ['steady appends, 64 clients', `${gen.concurrent.perSecond} events/s, p50 ${gen.concurrent.p50Ms} ms, p99 ${gen.concurrent.p99Ms} ms`, `raw ${raw.concurrent.perSecond}/s → ${pct(results.appends.concurrent.ratio)}; raw in 64-row commits ${raw.concurrent64.perSecond}/s; visible p50 ${gen.concurrent.visible.p50Ms} ms, p99 ${gen.concurrent.visible.p99Ms} ms`],
     ['{ __typename } (limit)', `${http.trivial.perSecond} req/s (runs ${http.trivial.runs.join(', ')})`, `p50 ${http.trivial.p50Ms} ms, p99 ${http.trivial.p99Ms} ms`],
-    ['task', `${http.task.perSecond} req/s`, `p50 ${http.task.p50Ms} ms, p99 ${http.task.p99Ms} ms`],
+    ['task (with history(first: 10))', `${http.task.perSecond} req/s`, `p50 ${http.task.p50Ms} ms, p99 ${http.task.p99Ms} ms`],
     [`unitProgress ${http.province}`, `${http.unitProgress.perSecond} req/s`, `p50 ${http.unitProgress.p50Ms} ms, p99 ${http.unitProgress.p99Ms} ms; first read after a write ${http.unitProgressAfterWriteMs} ms`],
     ['programmeDashboard', `${http.dashboard.perSecond} req/s`, `p50 ${http.dashboard.p50Ms} ms, p99 ${http.dashboard.p99Ms} ms`],
+    ...(['trivial', 'task', 'unitProgress'] as const).map((k): [string, string, string] => [
+      `${k === 'trivial' ? '{ __typename }' : k} at a fixed ${http.fixed.rate} req/s (open loop)`, `${http.fixed[k].perSecond} req/s answered`,
+      `from the scheduled send: p50 ${http.fixed[k].p50Ms} ms, p99 ${http.fixed[k].p99Ms} ms, p99.9 ${http.fixed[k].p999Ms} ms, max ${http.fixed[k].maxMs} ms`,
+    ]),
     ['auditLog page, unfiltered / filtered', `p50 ${http.auditLog.unfiltered.p50Ms} / ${http.auditLog.filtered.p50Ms} ms`, `p99 ${http.auditLog.unfiltered.p99Ms} / ${http.auditLog.filtered.p99Ms} ms, one connection`],
     ['reportProgress mutation', `${http.mutation?.perSecond ?? '—'} req/s`, `p50 ${http.mutation?.p50Ms} ms, p99 ${http.mutation?.p99Ms} ms; each task's first: ${http.mutationFirstTouch?.perSecond ?? '—'} req/s`],
     ['rebuild', `${rebuild.rebuild.perSecond} events/s (${rebuild.rebuild.seconds} s)`, `raw scan ${rebuild.scan.perSecond}/s; without the snapshots for asOf ${rebuild.withoutSnapshots.perSecond}/s`],
@@ -525,7 +553,10 @@ try {
   console.log(`\n${results.passed} passed, ${results.failed} failed; ${results.seconds} s`);
   mkdirSync(dirname(values.out!), { recursive: true });
   writeFileSync(values.out!, `${JSON.stringify(results, null, 2)}\n`);
-  console.log(`written ${values.out}`);
+  // Every run kept under its date as well: bench/summary.ts puts the last few side by side.
+  const dated = join(dirname(values.out!), `${date.replace(/[:.]/g, '-')}.json`);
+  writeFileSync(dated, `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`written ${values.out} and ${dated}`);
 } finally {
   rmSync(work, { recursive: true, force: true });
   if (!values.keep) rmSync(dataDir, { recursive: true, force: true });

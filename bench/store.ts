@@ -15,6 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { ExpectedRevision, NewEvent } from '../src/eventstore/port.js';
+import { canonicalJson } from '../src/eventstore/hash.js';
 import { SqliteEventStore } from '../src/eventstore/sqlite.js';
 import { type Figure, type RawRow, figure, machine, rawInserts } from './lib.js';
 
@@ -85,7 +86,7 @@ function rawInsertsOf(file: string, total: number, batch: number): Promise<Figur
     .flat()
     .slice(0, total)
     .map(({ stream, revision, e }) => ({
-      id: e.id, stream, revision, type: e.type, data: JSON.stringify(e.data), metadata: JSON.stringify(e.metadata ?? {}), recorded_at: recordedAt,
+      id: e.id, stream, revision, type: e.type, data: canonicalJson(e.data), metadata: canonicalJson(e.metadata ?? {}), recorded_at: recordedAt,
     }));
   return rawInserts(file, rows, batch);
 }

@@ -77,7 +77,7 @@ function oneAtATime<T>(store: EventStore, stream: string, task: () => Promise<T>
 
 /** Decides on the state at `revision` and appends with that revision expected; remembers the new state. */
 async function write<S, E extends DomainEvent>(
-  store: EventStore, decider: StreamDecider<S, E>, ctx: CommandContext, revision: number, state: S,
+  store: EventStore, decider: StreamDecider<S, E>, ctx: CommandContext, revision: number, state: S, othersSeen: number | undefined,
 ): Promise<CommandResult<S>> {
   const { stream } = decider;
   const decided = decider.decide(state);
@@ -92,7 +92,8 @@ async function write<S, E extends DomainEvent>(
   const events: DomainEnvelope[] = newEvents.map((e, i) => ({
     id: e.id, stream, revision: revision + 1 + i, position: result.position, recordedAt: ctx.now, type: e.type, data: e.data, meta: e.metadata,
   }));
-  remember(store, decider, revision, state, events);
+  // The append expected `revision`: nobody wrote to the stream in between, so the state it makes is exact.
+  remember(store, decider, revision, state, events, othersSeen);
   return { stream, version: result.nextExpectedRevision, position: result.position, events, stateBefore: state, replayed: false };
 }
 
@@ -106,19 +107,22 @@ async function decideAndAppend<S, E extends DomainEvent>(
     const known = await cachedState(store, decider, firstId);
     if (known && (ctx.expectedVersion == null || ctx.expectedVersion === known.revision)) {
       try {
-        return await write(store, decider, ctx, known.revision, known.state);
+        return await write(store, decider, ctx, known.revision, known.state, known.othersSeen);
       } catch (error) {
         if (!(error instanceof WrongExpectedRevisionError)) throw error;
+        // Written by someone the store's count does not see (this process, not through runCommand): read next time.
+        forget(store, decider);
         if (attempt >= MAX_ATTEMPTS) throw staleVersion(stream, ctx.expectedVersion ?? known.revision, error.actual);
         continue;
       }
     }
     // A retry of a written command, or an expectedVersion that is not the head: read the whole stream.
+    const othersSeen = store.othersWrites?.();
     const stored = (await store.readStream(stream)).map(decode);
     const revision = stored.length - 1;
     const earlier = firstId ? stored.findIndex((e) => e.id === firstId) : -1;
     let state = decider.initial;
-    if (earlier < 0) state = remember(store, decider, -1, decider.initial, stored).state as S;
+    if (earlier < 0) state = remember(store, decider, -1, decider.initial, stored, othersSeen).state as S;
     else for (const e of stored.slice(0, earlier)) state = decider.evolve(state, e as unknown as E, e.meta.occurredAt);
     if (earlier >= 0) {
       // A retry of a command already written: answer as the first time, write nothing.
@@ -131,7 +135,7 @@ async function decideAndAppend<S, E extends DomainEvent>(
       throw staleVersion(stream, ctx.expectedVersion, revision);
     }
     try {
-      return await write(store, decider, ctx, revision, state);
+      return await write(store, decider, ctx, revision, state, othersSeen);
     } catch (error) {
       if (!(error instanceof WrongExpectedRevisionError)) throw error;
       // With an expectedVersion, decide again only to let a reminder that slipped in pass (the check above).
@@ -147,9 +151,13 @@ async function decideAndAppend<S, E extends DomainEvent>(
  * at revision r stays true: the next command reads only the events after r (other processes'
  * writes included), instead of reading and decoding the whole stream every time — the cost that
  * grew with a stream's length (bench/README.md). `mutationIds`: ids of events written with a
- * clientMutationId, so that a retry is recognised without reading the stream.
+ * clientMutationId, so that a retry is recognised without reading the stream. `othersSeen`: the
+ * store's count of other processes' writes (othersWrites) when the state was known to be current;
+ * while it has not moved, the stream's new events are this process's own, all folded already, and
+ * the read is skipped. (A write in this process outside runCommand makes the next append a
+ * conflict, which forgets the entry's count: the append's expected revision keeps this safe.)
  */
-interface Folded { revision: number; state: unknown; mutationIds: Set<string> }
+interface Folded { revision: number; state: unknown; mutationIds: Set<string>; othersSeen: number | undefined }
 const MAX_FOLDED = 50_000;
 const folded = new WeakMap<EventStore, WeakMap<object, Map<string, Folded>>>();
 
@@ -162,10 +170,12 @@ function foldedOf(store: EventStore, evolve: object): Map<string, Folded> {
 }
 
 /** Folds `events` (the stream's, after `revision`) into `state` and keeps the result. */
-function remember<S, E extends DomainEvent>(store: EventStore, decider: StreamDecider<S, E>, revision: number, state: S, events: DomainEnvelope[]): Folded {
+function remember<S, E extends DomainEvent>(
+  store: EventStore, decider: StreamDecider<S, E>, revision: number, state: S, events: DomainEnvelope[], othersSeen: number | undefined,
+): Folded {
   const streams = foldedOf(store, decider.evolve);
   const before = streams.get(decider.stream);
-  const entry: Folded = { revision, state, mutationIds: before && revision >= 0 ? before.mutationIds : new Set() };
+  const entry: Folded = { revision, state, mutationIds: before && revision >= 0 ? before.mutationIds : new Set(), othersSeen };
   for (const e of events) {
     entry.state = decider.evolve(entry.state as S, e as unknown as E, e.meta.occurredAt);
     entry.revision = e.revision;
@@ -177,14 +187,26 @@ function remember<S, E extends DomainEvent>(store: EventStore, decider: StreamDe
   return entry;
 }
 
+/** Makes the next command on the stream read what was written since its folded state. */
+function forget<S, E extends DomainEvent>(store: EventStore, decider: StreamDecider<S, E>): void {
+  const entry = foldedOf(store, decider.evolve).get(decider.stream);
+  if (entry) entry.othersSeen = undefined;
+}
+
 /** The stream's state brought up to date from what this process folded before; null when it has nothing, or for a retry. */
-async function cachedState<S, E extends DomainEvent>(store: EventStore, decider: StreamDecider<S, E>, firstId: string | undefined): Promise<{ revision: number; state: S } | null> {
+async function cachedState<S, E extends DomainEvent>(
+  store: EventStore, decider: StreamDecider<S, E>, firstId: string | undefined,
+): Promise<{ revision: number; state: S; othersSeen: number | undefined } | null> {
   const entry = foldedOf(store, decider.evolve).get(decider.stream);
   if (!entry || (firstId && entry.mutationIds.has(firstId))) return null;
+  // Read before the stream: a commit made while it is read is seen by the next command.
+  const othersSeen = store.othersWrites?.();
+  if (othersSeen !== undefined && othersSeen === entry.othersSeen) return { revision: entry.revision, state: entry.state as S, othersSeen };
   const since = (await store.readStream(decider.stream, { fromRevision: entry.revision + 1 })).map(decode);
   if (firstId && since.some((e) => e.id === firstId)) return null;
-  const now = since.length ? remember(store, decider, entry.revision, entry.state as S, since) : entry;
-  return { revision: now.revision, state: now.state as S };
+  const now = since.length ? remember(store, decider, entry.revision, entry.state as S, since, othersSeen) : entry;
+  now.othersSeen = othersSeen;
+  return { revision: now.revision, state: now.state as S, othersSeen };
 }
 
 /**

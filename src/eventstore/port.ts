@@ -73,5 +73,11 @@ export interface EventStore {
   subscribe(options?: SubscribeOptions): Subscription;
   /** Compares two positions made by this store: negative, zero or positive. */
   comparePositions(a: string, b: string): number;
+  /**
+   * A count that moves when another process may have written to the store since the last call, and
+   * never for this object's own appends (SQLite: PRAGMA data_version). Absent: the store cannot
+   * tell, and callers read to find out.
+   */
+  othersWrites?(): number;
   dispose(): Promise<void>;
 }

@@ -98,6 +98,8 @@ export class SqliteEventStore implements EventStore {
   private disposed = false;
   private watcher: ReturnType<typeof setInterval> | undefined;
   private dataVersion = 0;
+  /** Commits by other connections seen so far (changes of data_version). */
+  private othersCommits = 0;
   private readonly stmt;
 
   private readonly busyGiveUpMs: number;
@@ -136,6 +138,7 @@ export class SqliteEventStore implements EventStore {
         `SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position ASC LIMIT ${PAGE}`),
       allBwd: this.db.prepare<[number, number], EventRow>(
         `SELECT ${COLUMNS} FROM events WHERE position < ? ORDER BY position DESC LIMIT ?`),
+      dataVersion: this.db.prepare<[], number>('PRAGMA data_version').pluck(),
     };
   }
 
@@ -392,14 +395,25 @@ export class SqliteEventStore implements EventStore {
         this.watcher = undefined;
         return;
       }
-      const version = this.db.pragma('data_version', { simple: true }) as number;
-      if (version === this.dataVersion) return;
-      this.dataVersion = version;
-      const waiters = this.waiters;
-      this.waiters = new Set();
-      for (const w of waiters) w();
+      this.lookForOthersCommits();
     }, WATCH_MS);
     this.watcher.unref();
+  }
+
+  /** Whether another connection committed since the last look (then waiting subscriptions wake). */
+  private lookForOthersCommits(): void {
+    const version = this.stmt.dataVersion.get()!;
+    if (version === this.dataVersion) return;
+    this.dataVersion = version;
+    this.othersCommits++;
+    const waiters = this.waiters;
+    this.waiters = new Set();
+    for (const w of waiters) w();
+  }
+
+  othersWrites(): number {
+    if (!this.disposed) this.lookForOthersCommits();
+    return this.othersCommits;
   }
 
   comparePositions(a: string, b: string): number {
