@@ -158,7 +158,7 @@ export class ReadModel {
 
   /** Rows and checkpoint in one transaction: exactly-once effect across crashes. */
   flush(): void {
-    if (!this.db.open || (this.pending === 0 && this.views.position === this.checkpoint)) return;
+    if (!this.db.open || (this.pending === 0 && this.views.position === this.checkpoint && !this.audit.hasPending)) return;
     (this.persistTx ??= this.persist())();
     this.checkpoint = this.views.position;
     this.dirty.clear();

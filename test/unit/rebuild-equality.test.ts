@@ -74,6 +74,13 @@ describe('rebuild equals a reference fold of the same events', () => {
     const log = rebuilt.auditLog(page).records;
     expect(log.length).toBeGreaterThan(2900);
     expect(log).toEqual(live.auditLog(page).records);
+    // Filed under units (audit_units, loaded in bulk by the rebuild) and found by actor (an index made at its end).
+    const province = [...reference.units.values()].find((u) => u.kind === 'PROVINCE')!.id;
+    const byUnit = rebuilt.auditLog({ ...page, unitId: province }).records;
+    expect(byUnit.length).toBeGreaterThan(10);
+    expect(byUnit).toEqual(live.auditLog({ ...page, unitId: province }).records);
+    const actorId = log[log.length - 1]!.actor.id;
+    expect(rebuilt.auditLog({ ...page, actorId }).records).toEqual(live.auditLog({ ...page, actorId }).records);
     await rebuilt.stop();
     await live.stop();
   });
