@@ -32,6 +32,7 @@ const BLOCK_BITS = 10;
  * leaves no checkpoint, and the next start rebuilds from nothing).
  */
 const WRITE_EVERY = 10_000;
+const ROWS_PER_STATEMENT = 100;
 /** Index entries counted at most to choose the narrower of two filters (unitIsNarrower). */
 const ESTIMATE_CAP = 20_000;
 /** Streams whose units are kept in memory; beyond, they are read back from audit_streams. */
@@ -118,21 +119,26 @@ export class AuditTable {
 
   private writePending(): void {
     const units = this.bulk ? 'audit_units_load' : 'audit_units';
-    const putRecord = this.statement('INSERT OR REPLACE INTO audit (seq, at_ms, actor_id, action, task_id, json) VALUES (?, ?, ?, ?, ?, ?)');
-    const putUnit = this.statement(`INSERT OR IGNORE INTO ${units} (unit, seq) VALUES (?, ?)`);
+    const putUnits = `INSERT OR IGNORE INTO ${units} (unit, seq) VALUES`;
     const refile = this.statement(`INSERT OR IGNORE INTO ${units} (unit, seq) SELECT ?, seq FROM ${units} WHERE unit = ?`);
     const putBlock = this.statement(`INSERT INTO audit_blocks (block, min_at_ms, max_at_ms) VALUES (?, ?, ?)
       ON CONFLICT (block) DO UPDATE SET min_at_ms = min(min_at_ms, excluded.min_at_ms), max_at_ms = max(max_at_ms, excluded.max_at_ms)`);
     const putStream = this.statement('INSERT OR REPLACE INTO audit_streams (stream, units) VALUES (?, ?)');
     const streams = new Map<string, string[]>();
     const blocks = new Map<number, [number, number]>();
+    const records: unknown[] = [];
+    let filed: unknown[] = [];
     for (const { record, filedUnder, refile: moved, streamUnits } of this.pending) {
       const { seq, ...rest } = record;
       const atMs = instant(record.at);
-      putRecord.run(seq, atMs, record.actor.id, record.type, record.taskId, JSON.stringify(rest));
-      for (const unit of filedUnder) putUnit.run(unit, seq);
-      // In order: what was filed under the moved unit up to here is filed under its new ancestors.
-      if (moved) for (const unit of moved.under) refile.run(unit, moved.unitId);
+      records.push(seq, atMs, record.actor.id, record.type, record.taskId, JSON.stringify(rest));
+      for (const unit of filedUnder) filed.push(unit, seq);
+      if (moved) {
+        // In order: what was filed under the moved unit up to here is filed under its new ancestors.
+        this.insertRows(putUnits, 2, filed);
+        filed = [];
+        for (const unit of moved.under) refile.run(unit, moved.unitId);
+      }
       const block = blocks.get(seq >> BLOCK_BITS);
       if (block) {
         block[0] = Math.min(block[0], atMs);
@@ -140,10 +146,25 @@ export class AuditTable {
       } else blocks.set(seq >> BLOCK_BITS, [atMs, atMs]);
       streams.set(record.stream, streamUnits);
     }
+    this.insertRows('INSERT OR REPLACE INTO audit (seq, at_ms, actor_id, action, task_id, json) VALUES', 6, records);
+    this.insertRows(putUnits, 2, filed);
     for (const [block, [min, max]] of blocks) putBlock.run(block, min, max);
     for (const [stream, units] of streams) putStream.run(stream, JSON.stringify(units));
     this.pending = [];
     if (this.streams.size > STREAM_CACHE) this.streams.clear();
+  }
+
+  /** `values` (rows of `width` columns, flat) inserted ROWS_PER_STATEMENT rows a call: one call into SQLite per row was most of the log's cost. */
+  private insertRows(insert: string, width: number, values: unknown[]): void {
+    const row = `(${new Array(width).fill('?').join(', ')})`;
+    const per = ROWS_PER_STATEMENT * width;
+    let i = 0;
+    if (values.length >= per) {
+      const many = this.statement(`${insert} ${new Array(ROWS_PER_STATEMENT).fill(row).join(', ')}`);
+      for (; i + per <= values.length; i += per) many.run(values.slice(i, i + per));
+    }
+    const one = this.statement(`${insert} ${row}`);
+    for (; i < values.length; i += width) one.run(values.slice(i, i + width));
   }
 
   wipe(): void {
