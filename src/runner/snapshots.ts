@@ -133,23 +133,25 @@ export class Snapshots {
     if (!latest) return null;
     const chain = this.model.db.prepare<[number, number], { rows: Buffer }>(
       'SELECT rows FROM snapshots WHERE seq BETWEEN ? AND ? ORDER BY seq DESC').all(latest.base, latest.seq);
-    const newest = new Map<string, string>();
+    // Lines are found by their bytes and only the newest line of each row is decoded: most lines of
+    // the deltas are rows changed again later, and UTF-8 decoding every byte was most of a restore.
+    const newest = new Map<string, { text: Buffer; valueStart: number; end: number }>();
     for (const { rows } of chain) {
-      const text = inflateRawSync(rows).toString('utf8');
+      const text = inflateRawSync(rows);
       for (let start = 0; start < text.length;) {
-        let end = text.indexOf('\n', start);
+        let end = text.indexOf(10, start);
         if (end < 0) end = text.length;
-        const idEnd = text.indexOf('\t', text.indexOf('\t', start) + 1);
-        const key = text.slice(start, idEnd);
-        if (!newest.has(key)) newest.set(key, text.slice(start, end));
+        const idEnd = text.indexOf(9, text.indexOf(9, start) + 1);
+        const key = text.toString('utf8', start, idEnd);
+        if (!newest.has(key)) newest.set(key, { text, valueStart: idEnd + 1, end });
         start = end + 1;
       }
     }
     const views = new Views(false);
     const later: Row[] = [];
-    for (const [key, l] of newest) {
+    for (const [key, { text, valueStart, end }] of newest) {
       const kindEnd = key.indexOf('\t');
-      const row = { kind: key.slice(0, kindEnd), id: JSON.parse(key.slice(kindEnd + 1)), value: JSON.parse(l.slice(key.length + 1)) } as Row;
+      const row = { kind: key.slice(0, kindEnd), id: JSON.parse(key.slice(kindEnd + 1)), value: JSON.parse(text.toString('utf8', valueStart, end)) } as Row;
       // Units first: the indexes of other rows may read them.
       if (row.kind === 'unit') views.load(row);
       else later.push(row);
