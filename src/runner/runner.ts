@@ -12,8 +12,7 @@ import { SNAPSHOT_EVERY, Snapshots } from './snapshots.js';
 import { AsOf } from './as-of.js';
 import { rebuild } from './rebuild.js';
 
-export { PROJECTION_VERSION, type AppliedNotice } from './read-model.js';
-export { SNAPSHOT_EVERY } from './snapshots.js';
+export type { AppliedNotice } from './read-model.js';
 
 const FLUSH_EVERY = 1000;
 /**
