@@ -6,6 +6,8 @@
  *   generate       the workload through the command path, then steady appends (generate.ts)
  *   rebuild        a raw scan + JSON.parse of the event table (the limit) and a projection rebuild
  *                  of every event into a fresh read model, through ProjectionRunner.rebuild
+ *   asof           unitProgress's read model as of 10 instants spread over the history, each the first
+ *                  call of a freshly started ProjectionRunner on a rebuilt read model (worst, median)
  *   store-appends  the peer's sample appended to tiendo's SqliteEventStore, 1 and 64 appenders,
  *                  then read back: tiendo's side of the peer comparison
  *   fold           the same read model (decode + tiendo's projections) rebuilt from the sample as
@@ -27,7 +29,7 @@ import { SqliteEventStore } from '../src/eventstore/sqlite.js';
 import { ProjectionRunner } from '../src/runner/runner.js';
 import { generate } from './generate.js';
 import { type Figure, figure, memory } from './lib.js';
-import { pool } from './workload.js';
+import { HISTORY_END_MS, HISTORY_START_MS, pool } from './workload.js';
 
 /** The columns the adapter's reads return (not the hash chain's). */
 const READ_COLUMNS = 'position, id, stream, revision, type, data, metadata, recorded_at';
@@ -99,6 +101,50 @@ export async function rebuildPhase(opts: { dataDir: string; log?: (l: string) =>
   // The faster scan is the limit: the stricter ratio.
   const scan = scans.reduce((a, b) => (a.perSecond >= b.perSecond ? a : b));
   return { scan, scans, rebuild: figure(n, ms), withoutSnapshots, rebuildCpuMs: Math.round((cpu.user + cpu.system) / 1000), memory: { peakRssBytes } };
+}
+
+/** The instants asOf is measured at: 10, spread evenly over the three years of history. */
+export function asOfInstants(): string[] {
+  return Array.from({ length: 10 }, (_, i) => new Date(HISTORY_START_MS + ((HISTORY_END_MS - HISTORY_START_MS) * (i + 0.5)) / 10).toISOString());
+}
+
+export interface AsOfResult { byInstant: { at: string; ms: number }[]; worstMs: number; medianMs: number }
+
+/** Worst and median of first-call times (ms). */
+export function asOfSummary(byInstant: { at: string; ms: number }[]): AsOfResult {
+  const sorted = byInstant.map((x) => x.ms).sort((a, b) => a - b);
+  const median = sorted.length % 2 ? sorted[(sorted.length - 1) / 2]! : (sorted[sorted.length / 2 - 1]! + sorted[sorted.length / 2]!) / 2;
+  return { byInstant, worstMs: sorted[sorted.length - 1]!, medianMs: Math.round(median) };
+}
+
+/**
+ * asOf at each instant on a read model rebuilt with its snapshots (the rebuild not timed), each
+ * timed on a ProjectionRunner just started on it: nothing cached, as after a server start.
+ */
+export async function asOfPhase(opts: { dataDir: string; log?: (l: string) => void }): Promise<AsOfResult> {
+  const tmp = mkdtempSync(join(tmpdir(), 'tiendo-bench-asof-'));
+  const store = new SqliteEventStore(join(opts.dataDir, 'events.db'));
+  try {
+    const file = join(tmp, 'views.db');
+    const built = new ProjectionRunner(store, file);
+    await built.rebuild();
+    await built.stop();
+    const byInstant: { at: string; ms: number }[] = [];
+    for (const at of asOfInstants()) {
+      const runner = new ProjectionRunner(store, file);
+      runner.start();
+      await runner.ready;
+      const t0 = performance.now();
+      const views = await runner.asOf(at);
+      byInstant.push({ at, ms: Math.round(performance.now() - t0) });
+      opts.log?.(`  asOf ${at}: ${byInstant.at(-1)!.ms} ms (${views.tasks.size} tasks)`);
+      await runner.stop();
+    }
+    return asOfSummary(byInstant);
+  } finally {
+    await store.dispose();
+    rmSync(tmp, { recursive: true, force: true });
+  }
 }
 
 export interface SampleEvent { stream: string; type: string; data: unknown; metadata: unknown }
@@ -295,6 +341,9 @@ if (isMain) {
       break;
     case 'rebuild':
       result = await rebuildPhase({ dataDir: String(args.dataDir), log });
+      break;
+    case 'asof':
+      result = await asOfPhase({ dataDir: String(args.dataDir), log });
       break;
     case 'store-appends':
       result = await storeAppendsPhase(args as unknown as Parameters<typeof storeAppendsPhase>[0]);

@@ -64,6 +64,21 @@ export function decode(recorded: RecordedEvent): DomainEnvelope {
   return decodeWith(eventRegistry, recorded);
 }
 
+/**
+ * Reads back an event from tiendo's own store without a second zod parse when it is at the current
+ * schema version: encode validated it on write (data and metadata are stored as the schemas output
+ * them) and the hash chain proves it unchanged since. Used by rebuilds and asOf replays; an older
+ * version (to upcast) or an unknown type goes through decode, and so does every event of another store.
+ */
+export function decodeOwn(recorded: RecordedEvent): DomainEnvelope {
+  const meta = recorded.metadata as EventMetadata | null;
+  if (typeof meta !== 'object' || meta === null || !schemas[recorded.type] || meta.schemaVersion !== schemaVersionOf(recorded.type)) return decode(recorded);
+  return {
+    id: recorded.id, stream: recorded.stream, revision: recorded.revision, position: recorded.position,
+    recordedAt: recorded.recordedAt, type: recorded.type as DomainEvent['type'], data: recorded.data as DomainEvent['data'], meta,
+  };
+}
+
 /** decode with another registry (a separate function: `decode` stays safe to pass to Array.map). */
 export function decodeWith(registry: EventRegistry, recorded: RecordedEvent): DomainEnvelope {
   const schema = registry.schemas[recorded.type];

@@ -1,5 +1,5 @@
 import type { DomainEnvelope } from '../events.js';
-import type { Views } from '../runner/views.js';
+import type { TaskView } from '../../projections/task-view.js';
 import { type ReminderKind, noticeEventTypes } from './events.js';
 
 /**
@@ -26,7 +26,7 @@ export interface Notification {
 }
 
 /** Pure: the notification a reminder event makes (null for any other event), read after the event was applied. */
-export function notificationOf(e: DomainEnvelope, views: Pick<Views, 'tasks'>): Notification | null {
+export function notificationOf(e: DomainEnvelope, views: { tasks: ReadonlyMap<string, TaskView> }): Notification | null {
   if (!noticeEventTypes.has(e.type)) return null;
   const base = {
     id: e.id, kind: e.type as ReminderKind, at: e.meta.occurredAt, position: e.position, message: e.meta.reason ?? e.type,

@@ -21,8 +21,6 @@ CREATE TABLE IF NOT EXISTS audit (
   task_id TEXT,
   json TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS audit_actor ON audit (actor_id, seq);
-CREATE INDEX IF NOT EXISTS audit_action ON audit (action, seq);
 CREATE TABLE IF NOT EXISTS audit_units (unit TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (unit, seq)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS audit_blocks (block INTEGER PRIMARY KEY, min_at_ms INTEGER NOT NULL, max_at_ms INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS audit_streams (stream TEXT PRIMARY KEY, units TEXT NOT NULL) WITHOUT ROWID;
@@ -34,6 +32,7 @@ const BLOCK_BITS = 10;
  * leaves no checkpoint, and the next start rebuilds from nothing).
  */
 const WRITE_EVERY = 10_000;
+const ROWS_PER_STATEMENT = 100;
 /** Index entries counted at most to choose the narrower of two filters (unitIsNarrower). */
 const ESTIMATE_CAP = 20_000;
 /** Streams whose units are kept in memory; beyond, they are read back from audit_streams. */
@@ -62,17 +61,38 @@ export interface AuditPage {
   count: () => number;
 }
 
+const INDEXES = `
+CREATE INDEX IF NOT EXISTS audit_actor ON audit (actor_id, seq);
+CREATE INDEX IF NOT EXISTS audit_action ON audit (action, seq);
+`;
+
 export class AuditTable {
   private pending: AuditEntry[] = [];
+  /**
+   * During a rebuild (`bulk`): the actor and action indexes are made once at the end, and the
+   * (unit, seq) entries go to a plain table in the order they come and into audit_units sorted, once:
+   * kept up to date row by row, these indexes were about half of a rebuild (bench/README.md).
+   */
+  private bulk: 'loading' | 'finishing' | null = null;
   private readonly streams = new Map<string, string[]>();
   private readonly statements = new Map<string, Database.Statement>();
 
   constructor(private readonly db: Database.Database) {
-    db.exec(SCHEMA);
+    db.exec(SCHEMA + INDEXES);
+  }
+
+  /** A rebuild starts (`true`: after wipe) or has applied its last event (`false`: the next write finishes it). */
+  bulkLoad(on: boolean): void {
+    if (on) {
+      this.db.exec('DROP INDEX IF EXISTS audit_actor; DROP INDEX IF EXISTS audit_action; CREATE TABLE IF NOT EXISTS audit_units_load (unit TEXT NOT NULL, seq INTEGER NOT NULL);');
+      this.bulk = 'loading';
+    } else if (this.bulk === 'loading') {
+      this.bulk = 'finishing';
+    }
   }
 
   get hasPending(): boolean {
-    return this.pending.length > 0;
+    return this.pending.length > 0 || this.bulk === 'finishing';
   }
 
   /** The event numbered `seq`, after the views applied it (their tree is the one it is filed in). */
@@ -89,31 +109,68 @@ export class AuditTable {
 
   /** Writes the pending entries; the runner calls it inside its transaction with the checkpoint. */
   write(): void {
-    if (this.pending.length === 0) return;
-    const putRecord = this.statement('INSERT OR REPLACE INTO audit (seq, at_ms, actor_id, action, task_id, json) VALUES (?, ?, ?, ?, ?, ?)');
-    const putUnit = this.statement('INSERT OR IGNORE INTO audit_units (unit, seq) VALUES (?, ?)');
-    const refile = this.statement('INSERT OR IGNORE INTO audit_units (unit, seq) SELECT ?, seq FROM audit_units WHERE unit = ?');
+    if (this.pending.length > 0) this.writePending();
+    if (this.bulk === 'finishing') {
+      this.db.exec(`INSERT OR IGNORE INTO audit_units (unit, seq) SELECT unit, seq FROM audit_units_load ORDER BY unit, seq;
+        DROP TABLE audit_units_load; ${INDEXES}`);
+      this.bulk = null;
+    }
+  }
+
+  private writePending(): void {
+    const units = this.bulk ? 'audit_units_load' : 'audit_units';
+    const putUnits = `INSERT OR IGNORE INTO ${units} (unit, seq) VALUES`;
+    const refile = this.statement(`INSERT OR IGNORE INTO ${units} (unit, seq) SELECT ?, seq FROM ${units} WHERE unit = ?`);
     const putBlock = this.statement(`INSERT INTO audit_blocks (block, min_at_ms, max_at_ms) VALUES (?, ?, ?)
       ON CONFLICT (block) DO UPDATE SET min_at_ms = min(min_at_ms, excluded.min_at_ms), max_at_ms = max(max_at_ms, excluded.max_at_ms)`);
     const putStream = this.statement('INSERT OR REPLACE INTO audit_streams (stream, units) VALUES (?, ?)');
     const streams = new Map<string, string[]>();
+    const blocks = new Map<number, [number, number]>();
+    const records: unknown[] = [];
+    let filed: unknown[] = [];
     for (const { record, filedUnder, refile: moved, streamUnits } of this.pending) {
       const { seq, ...rest } = record;
       const atMs = instant(record.at);
-      putRecord.run(seq, atMs, record.actor.id, record.type, record.taskId, JSON.stringify(rest));
-      for (const unit of filedUnder) putUnit.run(unit, seq);
-      // In order: what was filed under the moved unit up to here is filed under its new ancestors.
-      if (moved) for (const unit of moved.under) refile.run(unit, moved.unitId);
-      putBlock.run(seq >> BLOCK_BITS, atMs, atMs);
+      records.push(seq, atMs, record.actor.id, record.type, record.taskId, JSON.stringify(rest));
+      for (const unit of filedUnder) filed.push(unit, seq);
+      if (moved) {
+        // In order: what was filed under the moved unit up to here is filed under its new ancestors.
+        this.insertRows(putUnits, 2, filed);
+        filed = [];
+        for (const unit of moved.under) refile.run(unit, moved.unitId);
+      }
+      const block = blocks.get(seq >> BLOCK_BITS);
+      if (block) {
+        block[0] = Math.min(block[0], atMs);
+        block[1] = Math.max(block[1], atMs);
+      } else blocks.set(seq >> BLOCK_BITS, [atMs, atMs]);
       streams.set(record.stream, streamUnits);
     }
+    this.insertRows('INSERT OR REPLACE INTO audit (seq, at_ms, actor_id, action, task_id, json) VALUES', 6, records);
+    this.insertRows(putUnits, 2, filed);
+    for (const [block, [min, max]] of blocks) putBlock.run(block, min, max);
     for (const [stream, units] of streams) putStream.run(stream, JSON.stringify(units));
     this.pending = [];
     if (this.streams.size > STREAM_CACHE) this.streams.clear();
   }
 
+  /** `values` (rows of `width` columns, flat) inserted ROWS_PER_STATEMENT rows a call: one call into SQLite per row was most of the log's cost. */
+  private insertRows(insert: string, width: number, values: unknown[]): void {
+    const row = `(${new Array(width).fill('?').join(', ')})`;
+    const per = ROWS_PER_STATEMENT * width;
+    let i = 0;
+    if (values.length >= per) {
+      const many = this.statement(`${insert} ${new Array(ROWS_PER_STATEMENT).fill(row).join(', ')}`);
+      for (; i + per <= values.length; i += per) many.run(values.slice(i, i + per));
+    }
+    const one = this.statement(`${insert} ${row}`);
+    for (; i < values.length; i += width) one.run(values.slice(i, i + width));
+  }
+
   wipe(): void {
-    this.db.exec('DELETE FROM audit; DELETE FROM audit_units; DELETE FROM audit_blocks; DELETE FROM audit_streams;');
+    this.db.exec(`DELETE FROM audit; DELETE FROM audit_units; DELETE FROM audit_blocks; DELETE FROM audit_streams;
+      DROP TABLE IF EXISTS audit_units_load; ${INDEXES}`);
+    this.bulk = null;
     this.pending = [];
     this.streams.clear();
   }

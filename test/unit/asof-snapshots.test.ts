@@ -9,19 +9,7 @@ import { Config } from '../../src/config.js';
 import { encode } from '../../src/events.js';
 import { SqliteEventStore } from '../../src/eventstore/sqlite.js';
 import { ProjectionRunner } from '../../src/runner/runner.js';
-import type { Views } from '../../src/runner/views.js';
-
-/** Everything a Views holds that queries read, in a stable order. */
-function dump(v: Views) {
-  const sorted = <T>(m: Map<string, T>) => [...m.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return {
-    position: v.position, lastOccurredAt: v.lastOccurredAt,
-    units: sorted(v.units), tasks: sorted(v.tasks), obstacles: sorted(v.obstacles), inspections: sorted(v.inspections),
-    reports: sorted(v.reports), notifications: sorted(v.notifications), webhooks: sorted(v.webhooks),
-    children: sorted(v.unitChildren).map(([k, c]) => [k, [...c].sort()]),
-    byLead: sorted(v.tasksByLead).map(([k, s]) => [k, [...s].sort()]),
-  };
-}
+import { dump } from '../support/views-dump.js';
 
 describe('asOf from snapshots', () => {
   let dir: string;

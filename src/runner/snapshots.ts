@@ -1,0 +1,164 @@
+import { promisify } from 'node:util';
+import { deflateRaw, inflateRawSync } from 'node:zlib';
+import type { Logger } from 'pino';
+import { type Row, Views } from './views.js';
+import type { ReadModel } from './read-model.js';
+
+/**
+ * Every this many events the runner keeps a snapshot of the read model, so that `asOf` replays
+ * from the nearest one instead of from the first event (at a million events a full replay took
+ * tens of seconds). Most snapshots are deltas: the rows changed since the previous snapshot; every
+ * FULL_EVERY-th holds every row. Re-encoding and compressing the whole read model at every snapshot
+ * was about half of a rebuild (bench/README.md); a restore reads one full snapshot and the deltas
+ * after it, newest first, and parses each row once.
+ */
+export const SNAPSHOT_EVERY = 5000;
+export const FULL_EVERY = 10;
+
+/**
+ * `base`: the seq of the full snapshot a delta builds on (its own seq for a full one). `rows`: lines
+ * `kind TAB json(id) TAB json(row)` joined by newlines (JSON text has no raw tab or newline), deflated.
+ */
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS snapshots (
+  seq INTEGER PRIMARY KEY,
+  base INTEGER NOT NULL,
+  position TEXT NOT NULL,
+  last_occurred_at TEXT NOT NULL,
+  rows BLOB NOT NULL
+);
+`;
+const deflateRawAsync = promisify(deflateRaw);
+const NEWLINE = Buffer.from('\n');
+
+const line = (row: Row) => Buffer.from(`${row.kind}\t${JSON.stringify(row.id)}\t${JSON.stringify(row.value)}`);
+
+export class Snapshots {
+  /** The latest snapshot taken: its seq, the full one it builds on, and how many deltas since that one. */
+  private last: { seq: number; base: number; deltas: number } | null = null;
+  /** The snapshot being compressed and written, if any: one at a time, awaited before closing. */
+  private writing: Promise<void> = Promise.resolve();
+  /** A snapshot was not written: the next one is full, so that no delta builds on a missing one. */
+  private lost = false;
+  /**
+   * During a rebuild nothing is written to `rows` until the end: every row's line is kept here, each
+   * encoded once per snapshot it changed in, and full snapshots are put together from them.
+   */
+  private lines: Map<string, Buffer> | null = null;
+
+  constructor(private readonly model: ReadModel, readonly every: number, private readonly log?: Logger) {
+    model.db.exec(SCHEMA);
+  }
+
+  /** Picks up where the persisted snapshots stop (a restart). */
+  resume(): void {
+    const last = this.model.db.prepare<[number], { seq: number; base: number }>(
+      'SELECT seq, base FROM snapshots WHERE seq <= ? ORDER BY seq DESC LIMIT 1').get(this.model.seq);
+    this.last = last ? {
+      ...last,
+      deltas: this.model.db.prepare<[number, number], { n: number }>('SELECT count(*) AS n FROM snapshots WHERE base = ? AND seq > ?').get(last.base, last.base)!.n,
+    } : null;
+    // Rows changed between that snapshot and the checkpoint are in no delta: the next one is full.
+    this.lost = !!last && last.seq < this.model.seq;
+  }
+
+  wipe(): void {
+    this.model.db.exec(`DROP TABLE IF EXISTS snapshots; ${SCHEMA}`);
+    this.last = null;
+    this.lost = false;
+  }
+
+  /** A rebuild keeps every row's line in memory (see `lines`); `false` at its end. */
+  staging(on: boolean): void {
+    this.lines = on ? new Map() : null;
+  }
+
+  due(): boolean {
+    const views = this.model.views;
+    return this.model.seq - (this.last?.seq ?? 0) >= this.every && !!views.position && !!views.lastOccurredAt;
+  }
+
+  /** A snapshot of the read model as it stands: the rows changed since the last one, or every row. */
+  async take(): Promise<void> {
+    const { model } = this;
+    const changed: Buffer[] = [];
+    for (const [key, row] of model.sinceSnapshot) {
+      const l = line(row);
+      changed.push(l, NEWLINE);
+      this.lines?.set(key, l);
+    }
+    model.sinceSnapshot.clear();
+    const taken = { seq: model.seq, position: model.views.position!, lastOccurredAt: model.views.lastOccurredAt! };
+    // One compression at a time on the thread pool (bounds the memory held); its outcome decides below.
+    await this.writing;
+    const full = !this.last || this.lost || this.last.deltas + 1 >= FULL_EVERY;
+    const base = full ? taken.seq : this.last!.base;
+    this.last = { seq: taken.seq, base, deltas: full ? 0 : this.last!.deltas + 1 };
+    this.lost = false;
+    const rows = full ? this.everyRow() : Buffer.concat(changed);
+    this.writing = deflateRawAsync(rows, { level: 1 }).then((blob) => {
+      if (!model.db.open) return;
+      model.db.prepare('INSERT OR REPLACE INTO snapshots (seq, base, position, last_occurred_at, rows) VALUES (?, ?, ?, ?, ?)')
+        .run(taken.seq, base, taken.position, taken.lastOccurredAt, blob);
+    }).catch((error: unknown) => {
+      this.lost = true;
+      this.log?.error({ err: error, seq: taken.seq }, 'snapshot of the read model not written; asOf replays from an earlier one');
+    });
+  }
+
+  /** Resolves once the snapshot being written is. */
+  settled(): Promise<void> {
+    return this.writing;
+  }
+
+  /** Every row's line: a rebuild's kept lines, or the persisted rows put together by SQLite (no row passes through JavaScript). */
+  private everyRow(): Buffer {
+    if (this.lines) {
+      const parts: Buffer[] = [];
+      for (const l of this.lines.values()) parts.push(l, NEWLINE);
+      return Buffer.concat(parts);
+    }
+    this.model.flush();
+    return this.model.db.prepare<[], { rows: Buffer | null }>(
+      "SELECT CAST(group_concat(kind || char(9) || json_quote(id) || char(9) || json, char(10)) AS BLOB) AS rows FROM rows").get()!.rows ?? Buffer.alloc(0);
+  }
+
+  /**
+   * The read model of the latest snapshot that reaches no later than `at` (every event before it
+   * occurred by then), or null: its full snapshot and deltas read newest first, each row parsed once.
+   */
+  restore(at: string): { views: Views; seq: number } | null {
+    const latest = this.model.db.prepare<[string], { seq: number; base: number; position: string; last_occurred_at: string }>(
+      'SELECT seq, base, position, last_occurred_at FROM snapshots WHERE last_occurred_at <= ? ORDER BY seq DESC LIMIT 1').get(at);
+    if (!latest) return null;
+    const chain = this.model.db.prepare<[number, number], { rows: Buffer }>(
+      'SELECT rows FROM snapshots WHERE seq BETWEEN ? AND ? ORDER BY seq DESC').all(latest.base, latest.seq);
+    // Lines are found by their bytes and only the newest line of each row is decoded: most lines of
+    // the deltas are rows changed again later, and UTF-8 decoding every byte was most of a restore.
+    const newest = new Map<string, { text: Buffer; valueStart: number; end: number }>();
+    for (const { rows } of chain) {
+      const text = inflateRawSync(rows);
+      for (let start = 0; start < text.length;) {
+        let end = text.indexOf(10, start);
+        if (end < 0) end = text.length;
+        const idEnd = text.indexOf(9, text.indexOf(9, start) + 1);
+        const key = text.toString('utf8', start, idEnd);
+        if (!newest.has(key)) newest.set(key, { text, valueStart: idEnd + 1, end });
+        start = end + 1;
+      }
+    }
+    const views = new Views(false);
+    const later: Row[] = [];
+    for (const [key, { text, valueStart, end }] of newest) {
+      const kindEnd = key.indexOf('\t');
+      const row = { kind: key.slice(0, kindEnd), id: JSON.parse(key.slice(kindEnd + 1)), value: JSON.parse(text.toString('utf8', valueStart, end)) } as Row;
+      // Units first: the indexes of other rows may read them.
+      if (row.kind === 'unit') views.load(row);
+      else later.push(row);
+    }
+    for (const row of later) views.load(row);
+    views.position = latest.position;
+    views.lastOccurredAt = latest.last_occurred_at;
+    return { views, seq: latest.seq };
+  }
+}
