@@ -5,13 +5,13 @@ import { dirname } from 'node:path';
 import { promisify } from 'node:util';
 import { deflateRaw, inflateRawSync } from 'node:zlib';
 import type { Logger } from 'pino';
-import { type HistoryEntry, historyEntry } from '../../projections/history.js';
-import { taskSteps } from '../../projections/task-view.js';
+import type { HistoryEntry } from '../../projections/history.js';
 import type { EventStore, RecordedEvent, Subscription } from '../eventstore/port.js';
 import { type DomainEnvelope, decode } from '../events.js';
 import { taskStream } from '../tasks/events.js';
 import { type Applied, type Row, Views } from './views.js';
 import { type AuditPage, type AuditQuery, AuditTable } from './audit-table.js';
+import { TaskHistories } from './task-histories.js';
 
 /** Bump when a projection changes shape or meaning: the read model is then rebuilt at start. */
 export const PROJECTION_VERSION = '7';
@@ -88,6 +88,9 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
   private pending = 0;
   private waiters: { position: string; resolve: () => void }[] = [];
   private asOfCache: { at: string; views: Views }[] = [];
+  /** Tasks' histories, folded once per task and extended (src/runner/task-histories.ts). */
+  private readonly histories = new TaskHistories((taskId, fromRevision, upToRevision) =>
+    this.events(taskStream(taskId), { fromRevision, upToRevision }));
   private checkpoint: string | null = null;
   /** Events applied since the read model was started from nothing: snapshots and late events are numbered by it. */
   private seq = 0;
@@ -425,10 +428,10 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
    * views skip it), up to revision `upToRevision` and, when `until` is given, only those that
    * occurred by then (as an asOf replay applies them).
    */
-  async events(stream: string, opts: { until?: string; upToRevision?: number } = {}): Promise<DomainEnvelope[]> {
+  async events(stream: string, opts: { until?: string; fromRevision?: number; upToRevision?: number } = {}): Promise<DomainEnvelope[]> {
     const upTo = opts.upToRevision ?? Number.MAX_SAFE_INTEGER;
     const out: DomainEnvelope[] = [];
-    for (const r of await this.store.readStream(stream)) {
+    for (const r of await this.store.readStream(stream, opts.fromRevision ? { fromRevision: opts.fromRevision } : {})) {
       if (r.revision > upTo) break;
       let e: DomainEnvelope;
       try {
@@ -447,9 +450,9 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
    * the caller shows, so history and task agree), paged by revision.
    */
   async history(taskId: string, opts: { until?: string; upToRevision?: number; first: number; after?: number }): Promise<HistoryPage> {
-    const until = opts.until ?? '9999';
-    const steps = taskSteps(await this.events(taskStream(taskId), { ...(opts.upToRevision === undefined ? {} : { upToRevision: opts.upToRevision }) }));
-    const entries = steps.filter((s) => s.event.meta.occurredAt <= until).map((s) => historyEntry(s.before, s.after, s.event));
+    const all = await this.histories.entries(taskId, opts.upToRevision);
+    const until = opts.until;
+    const entries = until ? all.filter((h) => h.at <= until) : all;
     const rest = entries.filter((h) => h.revision > (opts.after ?? -1));
     const page = rest.slice(0, opts.first);
     return { entries: page, cursors: page.map((h) => String(h.revision)), hasNextPage: rest.length > opts.first, totalCount: entries.length };
