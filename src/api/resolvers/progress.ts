@@ -47,8 +47,9 @@ export const progressResolvers = {
       const src = await readAt(ctx, args.asOf);
       const o = { at: src.at, dueSoonDays: ctx.tiendo.config.TIENDO_DUE_SOON_DAYS };
       const day = `${dateAt(src.at)}|${o.dueSoonDays}`;
-      const rows = (kinds: Set<string>) => once(src.views, `dashboard|${[...kinds].join(',')}|${day}`, () => dashboardRows(src.views, kinds, o))
-        .map((r) => ({ ...r, unit: unitNode(r.unit, src) }));
+      // The rows memoised as the nodes they answer with (a unit's fields read only the views, the same for the memo's life).
+      const rows = (kinds: Set<string>) => once(src.views, `dashboard|${[...kinds].join(',')}|${day}`,
+        () => dashboardRows(src.views, kinds, o).map((r) => ({ ...r, unit: unitNode(r.unit, src) })));
       const obstaclesByCategory = once(src.views, 'obstaclesByCategory', () => openObstacles(src.views).byCategory);
       return { asOf: src.at, ministries: rows(MINISTRIES), provinces: rows(PROVINCES), obstaclesByCategory };
     },
