@@ -20,10 +20,11 @@ export interface TaskStep { event: DomainEnvelope; before: TaskView | null; afte
 /**
  * Pure: a task's stream folded by evolveTaskView, a step per event the view takes (events before
  * the assignment, which the view ignores, are left out). History and `why` read a task this way.
+ * `from`: the view the events continue (a history folded before, extended by the newer events).
  */
-export function taskSteps(events: Iterable<DomainEnvelope>): TaskStep[] {
+export function taskSteps(events: Iterable<DomainEnvelope>, from: TaskView | null = null): TaskStep[] {
   const steps: TaskStep[] = [];
-  let view: TaskView | null = null;
+  let view = from;
   for (const event of events) {
     const after = evolveTaskView(view, event);
     if (!after) continue;

@@ -30,8 +30,13 @@ export interface Source {
 export type TaskNode = TaskView & { __src: Source };
 export type UnitNode = UnitState & { __src: Source };
 
+/** One Rollup per read model and position, shared by the requests until the next event: it depends on the views alone. */
+const rollups = new WeakMap<Views, { position: string | null; rollup: Rollup }>();
+
 export function source(views: Views, at: string, asOf: boolean): Source {
-  return { views, at, rollup: new Rollup(views), ...(asOf ? { until: at } : {}) };
+  let shared = rollups.get(views);
+  if (!shared || shared.position !== views.position) rollups.set(views, (shared = { position: views.position, rollup: new Rollup(views) }));
+  return { views, at, rollup: shared.rollup, ...(asOf ? { until: at } : {}) };
 }
 
 export const taskNode = (t: TaskView, src: Source): TaskNode => ({ ...t, __src: src });

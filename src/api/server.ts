@@ -92,6 +92,7 @@ export async function buildServer(app: App, log: Logger): Promise<FastifyInstanc
     graphiql: limits.graphiql,
     ide: false,
     allowBatchedQueries: false,
+    ...(app.config.TIENDO_GRAPHQL_JIT ? { jit: app.config.TIENDO_GRAPHQL_JIT } : {}),
     validationRules: limits.validationRules,
     graphql: limits.graphql,
     errorFormatter: limits.errorFormatter((execution) => formatExecution(execution, server.log)) as never,

@@ -1,7 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import { type HistoryEntry, historyEntry } from '../../projections/history.js';
-import { taskSteps } from '../../projections/task-view.js';
+import type { HistoryEntry } from '../../projections/history.js';
 import type { EventStore, RecordedEvent, Subscription } from '../eventstore/port.js';
 import { type DomainEnvelope, decode, decodeOwn } from '../events.js';
 import { taskStream } from '../tasks/events.js';
@@ -11,6 +10,7 @@ import { type AppliedNotice, ReadModel } from './read-model.js';
 import { SNAPSHOT_EVERY, Snapshots } from './snapshots.js';
 import { AsOf } from './as-of.js';
 import { rebuild } from './rebuild.js';
+import { TaskHistories } from './task-histories.js';
 
 export type { AppliedNotice } from './read-model.js';
 
@@ -39,6 +39,9 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
   private sub: Subscription | undefined;
   private loop: Promise<void> | undefined;
   private waiters: { position: string; resolve: () => void }[] = [];
+  /** Tasks' histories, folded once per task and extended (src/runner/task-histories.ts). */
+  private readonly histories = new TaskHistories((taskId, fromRevision, upToRevision) =>
+    this.events(taskStream(taskId), { fromRevision, upToRevision }));
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
   caughtUp = false;
   readonly ready: Promise<void>;
@@ -145,10 +148,10 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
    * views skip it), up to revision `upToRevision` and, when `until` is given, only those that
    * occurred by then (as an asOf replay applies them).
    */
-  async events(stream: string, opts: { until?: string; upToRevision?: number } = {}): Promise<DomainEnvelope[]> {
+  async events(stream: string, opts: { until?: string; fromRevision?: number; upToRevision?: number } = {}): Promise<DomainEnvelope[]> {
     const upTo = opts.upToRevision ?? Number.MAX_SAFE_INTEGER;
     const out: DomainEnvelope[] = [];
-    for (const r of await this.store.readStream(stream)) {
+    for (const r of await this.store.readStream(stream, opts.fromRevision ? { fromRevision: opts.fromRevision } : {})) {
       if (r.revision > upTo) break;
       let e: DomainEnvelope;
       try {
@@ -167,9 +170,9 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
    * the caller shows, so history and task agree), paged by revision.
    */
   async history(taskId: string, opts: { until?: string; upToRevision?: number; first: number; after?: number }): Promise<HistoryPage> {
-    const until = opts.until ?? '9999';
-    const steps = taskSteps(await this.events(taskStream(taskId), { ...(opts.upToRevision === undefined ? {} : { upToRevision: opts.upToRevision }) }));
-    const entries = steps.filter((s) => s.event.meta.occurredAt <= until).map((s) => historyEntry(s.before, s.after, s.event));
+    const all = await this.histories.entries(taskId, opts.upToRevision);
+    const until = opts.until;
+    const entries = until ? all.filter((h) => h.at <= until) : all;
     const rest = entries.filter((h) => h.revision > (opts.after ?? -1));
     const page = rest.slice(0, opts.first);
     return { entries: page, cursors: page.map((h) => String(h.revision)), hasNextPage: rest.length > opts.first, totalCount: entries.length };

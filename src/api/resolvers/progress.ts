@@ -37,7 +37,7 @@ export const progressResolvers = {
       const p = once(src.views, `unitProgress|${unit.id}|${includeDescendants}|${dateAt(src.at)}|${dueSoonDays}`,
         () => unitProgress(src.views, unit, includeDescendants, { at: src.at, dueSoonDays, canSee: () => true }));
       const visible = canSee(ctx.actor, src.views);
-      // The lists as functions: built only when the query selects them (graphql calls a function-valued field).
+      // The lists as functions, called by UnitProgress' resolvers: built only when the query selects them.
       return {
         ...p, asOf: src.at, unit: unitNode(unit, src), overdue: () => p.overdue.filter(visible).map((t) => taskNode(t, src)),
         overdueFindings: () => p.overdueFindings.map((f) => findingNode(f, src)),
@@ -47,10 +47,16 @@ export const progressResolvers = {
       const src = await readAt(ctx, args.asOf);
       const o = { at: src.at, dueSoonDays: ctx.tiendo.config.TIENDO_DUE_SOON_DAYS };
       const day = `${dateAt(src.at)}|${o.dueSoonDays}`;
-      const rows = (kinds: Set<string>) => once(src.views, `dashboard|${[...kinds].join(',')}|${day}`, () => dashboardRows(src.views, kinds, o))
-        .map((r) => ({ ...r, unit: unitNode(r.unit, src) }));
+      // The rows memoised as the nodes they answer with (a unit's fields read only the views, the same for the memo's life).
+      const rows = (kinds: Set<string>) => once(src.views, `dashboard|${[...kinds].join(',')}|${day}`,
+        () => dashboardRows(src.views, kinds, o).map((r) => ({ ...r, unit: unitNode(r.unit, src) })));
       const obstaclesByCategory = once(src.views, 'obstaclesByCategory', () => openObstacles(src.views).byCategory);
       return { asOf: src.at, ministries: rows(MINISTRIES), provinces: rows(PROVINCES), obstaclesByCategory };
     },
+  },
+  // Explicit: graphql-jit (TIENDO_GRAPHQL_JIT) reads a field without a resolver as a plain value, it does not call it.
+  UnitProgress: {
+    overdue: (p: { overdue: () => unknown }) => p.overdue(),
+    overdueFindings: (p: { overdueFindings: () => unknown }) => p.overdueFindings(),
   },
 };
