@@ -100,6 +100,11 @@ export class AuditTable {
   private newNames: number[] = [];
 
   constructor(private readonly db: Database.Database) {
+    // Before PROJECTION_VERSION 9 the log held a JSON copy of each event and text keys: a read model
+    // that old is rebuilt (ReadModel.load), into these tables made anew.
+    if (db.prepare("SELECT 1 FROM pragma_table_info('audit') WHERE name = 'json'").get()) {
+      db.exec('DROP TABLE audit; DROP TABLE IF EXISTS audit_units; DROP TABLE IF EXISTS audit_units_load; DROP TABLE IF EXISTS audit_streams;');
+    }
     db.exec(SCHEMA + INDEXES);
     for (const r of db.prepare<[], { id: number; name: string }>('SELECT id, name FROM audit_names').all()) {
       this.ids.set(r.name, r.id);
