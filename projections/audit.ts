@@ -7,7 +7,8 @@ import type { Actor, Basis } from '../src/shared/schemas.js';
  * causationId, clientMutationId, reason, basis); what the projection works out is which units an
  * event concerns, and files it under them and every unit above them, so that a leader's page of
  * their subtree is one range of an index. Every stored event, unreadable ones included: the log
- * is of what the store holds.
+ * is of what the store holds. The read model keeps only what a filter asks about and the units
+ * (auditEntry); a page reads its events back from the store and makes their records (auditRecord).
  */
 export interface AuditRecord {
   /** Place in the store's global order (the read model's event count): the cursor key. */
@@ -40,7 +41,10 @@ export interface AuditContext {
 }
 
 export interface AuditEntry {
-  record: AuditRecord;
+  /** The task the event concerns, when it concerns one. */
+  taskId: string | null;
+  /** The units it concerns: AuditRecord.units. */
+  units: string[];
   /** The units named in its stream, this event included: the next event's `streamUnits`. */
   streamUnits: string[];
   /** The units it concerns and every unit above them: a leader of any of them may read it. */
@@ -86,12 +90,11 @@ function above(unitId: string, parentOf: AuditContext['parentOf']): string[] {
   return out;
 }
 
-/** Pure: the audit entry of one stored event, numbered `seq`, given what came before it. */
-export function auditEntry(event: RecordedEvent, seq: number, ctx: AuditContext): AuditEntry {
-  const meta = (event.metadata ?? {}) as StoredMetadata;
+/** Pure: what the log keeps of one stored event, given what came before it. */
+export function auditEntry(event: RecordedEvent, ctx: AuditContext): AuditEntry {
   const data = (event.data ?? {}) as Record<string, unknown>;
   const streamUnits = [...new Set([...ctx.streamUnits, ...unitsNamedIn(data)])];
-  const taskId = typeof data.taskId === 'string' ? data.taskId : null;
+  const taskId = taskOf(event);
   const lead = taskId ? ctx.taskLead(taskId) : undefined;
   const units = lead && !streamUnits.includes(lead) ? [...streamUnits, lead] : streamUnits;
   const filedUnder = new Set<string>();
@@ -101,24 +104,43 @@ export function auditEntry(event: RecordedEvent, seq: number, ctx: AuditContext)
   }
   const moved = event.type === 'UnitReparented' && typeof data.unitId === 'string' ? data.unitId : null;
   return {
-    record: {
-      seq,
-      id: event.id,
-      stream: event.stream,
-      type: event.type,
-      at: meta.occurredAt ?? event.recordedAt,
-      recordedAt: event.recordedAt,
-      actor: { id: meta.actor?.id ?? 'unknown', role: meta.actor?.role ?? 'admin', unit: meta.actor?.unit ?? 'unknown' } as Actor,
-      correlationId: meta.correlationId ?? '',
-      causationId: meta.causationId ?? null,
-      clientMutationId: meta.clientMutationId ?? null,
-      reason: meta.reason ?? null,
-      basis: Array.isArray(meta.basis) ? meta.basis : [],
-      taskId,
-      units,
-    },
+    taskId,
+    units,
     streamUnits,
     filedUnder: [...filedUnder],
     refile: moved ? { unitId: moved, under: above(moved, ctx.parentOf) } : null,
+  };
+}
+
+const taskOf = (event: RecordedEvent): string | null => {
+  const taskId = (event.data as { taskId?: unknown } | null)?.taskId;
+  return typeof taskId === 'string' ? taskId : null;
+};
+
+/** The actor, instant and kind a filter asks about, as auditRecord gives them. */
+export function auditFacts(event: RecordedEvent): { actorId: string; at: string; action: string } {
+  const meta = (event.metadata ?? {}) as StoredMetadata;
+  return { actorId: meta.actor?.id ?? 'unknown', at: meta.occurredAt ?? event.recordedAt, action: event.type };
+}
+
+/** Pure: the record of one stored event, numbered `seq`, concerning `units` (its AuditEntry's). */
+export function auditRecord(event: RecordedEvent, seq: number, units: string[]): AuditRecord {
+  const meta = (event.metadata ?? {}) as StoredMetadata;
+  const facts = auditFacts(event);
+  return {
+    seq,
+    id: event.id,
+    stream: event.stream,
+    type: facts.action,
+    at: facts.at,
+    recordedAt: event.recordedAt,
+    actor: { id: facts.actorId, role: meta.actor?.role ?? 'admin', unit: meta.actor?.unit ?? 'unknown' } as Actor,
+    correlationId: meta.correlationId ?? '',
+    causationId: meta.causationId ?? null,
+    clientMutationId: meta.clientMutationId ?? null,
+    reason: meta.reason ?? null,
+    basis: Array.isArray(meta.basis) ? meta.basis : [],
+    taskId: taskOf(event),
+    units,
   };
 }

@@ -1,29 +1,35 @@
 import type Database from 'better-sqlite3';
-import { type AuditEntry, type AuditRecord, auditEntry } from '../../projections/audit.js';
+import { type AuditEntry, type AuditRecord, auditEntry, auditFacts } from '../../projections/audit.js';
 import type { RecordedEvent } from '../eventstore/port.js';
 import type { Views } from './views.js';
 
 /**
  * The audit log's read model in views.db, kept by the runner with the other views (projection:
- * projections/audit.ts). A page is a range of one index in the store's order, whatever the filter:
- *   audit         a row per event: the record, and the columns filters ask about
+ * projections/audit.ts). It holds no copy of the events: a row per event keeps what filters ask
+ * about as integers, and where the event is in the store (stream, revision), from which a page
+ * reads the events it shows. A page is a range of one index in the store's order, whatever the filter:
+ *   audit_names   every actor, kind, unit, stream and task named, as an integer
+ *   audit         a row per event: instant, actor, kind, task, stream, revision and its units
  *   audit_units   (unit, seq) for every unit a record is filed under: a unit's subtree is one range
  *   audit_blocks  the earliest and latest occurredAt of every BLOCK events: a time window becomes a
  *                 range of seq (occurredAt follows the store's order but for backdated events)
  *   audit_streams the units named in each stream so far: the projection's state
  */
 const SCHEMA = `
+CREATE TABLE IF NOT EXISTS audit_names (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS audit (
   seq INTEGER PRIMARY KEY,
   at_ms INTEGER NOT NULL,
-  actor_id TEXT NOT NULL,
-  action TEXT NOT NULL,
-  task_id TEXT,
-  json TEXT NOT NULL
+  actor INTEGER NOT NULL,
+  action INTEGER NOT NULL,
+  task INTEGER,
+  stream INTEGER NOT NULL,
+  revision INTEGER NOT NULL,
+  units TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS audit_units (unit TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (unit, seq)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS audit_units (unit INTEGER NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (unit, seq)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS audit_blocks (block INTEGER PRIMARY KEY, min_at_ms INTEGER NOT NULL, max_at_ms INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS audit_streams (stream TEXT PRIMARY KEY, units TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS audit_streams (stream INTEGER PRIMARY KEY, units TEXT NOT NULL);
 `;
 const BLOCK_BITS = 10;
 /**
@@ -53,21 +59,33 @@ export interface AuditQuery {
   afterSeq?: number;
 }
 
-export interface AuditPage {
-  /** The records after the cursor, at most `first`, oldest first. */
+/** Where a record's event is in the store, and the units it concerns. */
+export interface AuditRow {
+  seq: number;
+  stream: string;
+  revision: number;
+  units: string[];
+}
+
+export interface AuditRecordPage extends Omit<AuditPage, 'rows'> {
   records: AuditRecord[];
+}
+
+export interface AuditPage {
+  /** The rows after the cursor, at most `first`, oldest first. */
+  rows: AuditRow[];
   hasNextPage: boolean;
   /** Every record the filter lets through: counted on request, it reads every match. */
   count: () => number;
 }
 
 const INDEXES = `
-CREATE INDEX IF NOT EXISTS audit_actor ON audit (actor_id, seq);
+CREATE INDEX IF NOT EXISTS audit_actor ON audit (actor, seq);
 CREATE INDEX IF NOT EXISTS audit_action ON audit (action, seq);
 `;
 
 export class AuditTable {
-  private pending: AuditEntry[] = [];
+  private pending: { entry: AuditEntry; event: RecordedEvent; seq: number }[] = [];
   /**
    * During a rebuild (`bulk`): the actor and action indexes are made once at the end, and the
    * (unit, seq) entries go to a plain table in the order they come and into audit_units sorted, once:
@@ -76,15 +94,39 @@ export class AuditTable {
   private bulk: 'loading' | 'finishing' | null = null;
   private readonly streams = new Map<string, string[]>();
   private readonly statements = new Map<string, Database.Statement>();
+  /** audit_names in memory, both ways; names not yet written are in `newNames`. */
+  private ids = new Map<string, number>();
+  private names: string[] = [];
+  private newNames: number[] = [];
 
   constructor(private readonly db: Database.Database) {
+    // Before PROJECTION_VERSION 9 the log held a JSON copy of each event and text keys: a read model
+    // that old is rebuilt (ReadModel.load), into these tables made anew.
+    if (db.prepare("SELECT 1 FROM pragma_table_info('audit') WHERE name = 'json'").get()) {
+      db.exec('DROP TABLE audit; DROP TABLE IF EXISTS audit_units; DROP TABLE IF EXISTS audit_units_load; DROP TABLE IF EXISTS audit_streams;');
+    }
     db.exec(SCHEMA + INDEXES);
+    for (const r of db.prepare<[], { id: number; name: string }>('SELECT id, name FROM audit_names').all()) {
+      this.ids.set(r.name, r.id);
+      this.names[r.id] = r.name;
+    }
+  }
+
+  private idOf(name: string): number {
+    let id = this.ids.get(name);
+    if (id === undefined) {
+      id = this.names.length || 1;
+      this.ids.set(name, id);
+      this.names[id] = name;
+      this.newNames.push(id);
+    }
+    return id;
   }
 
   /** A rebuild starts (`true`: after wipe) or has applied its last event (`false`: the next write finishes it). */
   bulkLoad(on: boolean): void {
     if (on) {
-      this.db.exec('DROP INDEX IF EXISTS audit_actor; DROP INDEX IF EXISTS audit_action; CREATE TABLE IF NOT EXISTS audit_units_load (unit TEXT NOT NULL, seq INTEGER NOT NULL);');
+      this.db.exec('DROP INDEX IF EXISTS audit_actor; DROP INDEX IF EXISTS audit_action; CREATE TABLE IF NOT EXISTS audit_units_load (unit INTEGER NOT NULL, seq INTEGER NOT NULL);');
       this.bulk = 'loading';
     } else if (this.bulk === 'loading') {
       this.bulk = 'finishing';
@@ -97,13 +139,13 @@ export class AuditTable {
 
   /** The event numbered `seq`, after the views applied it (their tree is the one it is filed in). */
   add(event: RecordedEvent, seq: number, views: Views): void {
-    const entry = auditEntry(event, seq, {
+    const entry = auditEntry(event, {
       streamUnits: this.streamUnits(event.stream),
       taskLead: (taskId) => views.tasks.get(taskId)?.leadUnitId,
       parentOf: (unitId) => views.units.get(unitId)?.parentId,
     });
     this.streams.set(event.stream, entry.streamUnits);
-    this.pending.push(entry);
+    this.pending.push({ entry, event, seq });
     if (this.pending.length >= WRITE_EVERY) this.db.transaction(() => this.write())();
   }
 
@@ -124,32 +166,36 @@ export class AuditTable {
     const putBlock = this.statement(`INSERT INTO audit_blocks (block, min_at_ms, max_at_ms) VALUES (?, ?, ?)
       ON CONFLICT (block) DO UPDATE SET min_at_ms = min(min_at_ms, excluded.min_at_ms), max_at_ms = max(max_at_ms, excluded.max_at_ms)`);
     const putStream = this.statement('INSERT OR REPLACE INTO audit_streams (stream, units) VALUES (?, ?)');
-    const streams = new Map<string, string[]>();
+    const streams = new Map<number, string[]>();
     const blocks = new Map<number, [number, number]>();
     const records: unknown[] = [];
     let filed: unknown[] = [];
-    for (const { record, filedUnder, refile: moved, streamUnits } of this.pending) {
-      const { seq, ...rest } = record;
-      const atMs = instant(record.at);
-      records.push(seq, atMs, record.actor.id, record.type, record.taskId, JSON.stringify(rest));
-      for (const unit of filedUnder) filed.push(unit, seq);
-      if (moved) {
+    for (const { entry, event, seq } of this.pending) {
+      const facts = auditFacts(event);
+      const atMs = instant(facts.at);
+      const stream = this.idOf(event.stream);
+      records.push(seq, atMs, this.idOf(facts.actorId), this.idOf(facts.action), entry.taskId === null ? null : this.idOf(entry.taskId),
+        stream, event.revision, entry.units.map((u) => this.idOf(u)).join(','));
+      for (const unit of entry.filedUnder) filed.push(this.idOf(unit), seq);
+      if (entry.refile) {
         // In order: what was filed under the moved unit up to here is filed under its new ancestors.
         this.insertRows(putUnits, 2, filed);
         filed = [];
-        for (const unit of moved.under) refile.run(unit, moved.unitId);
+        for (const unit of entry.refile.under) refile.run(this.idOf(unit), this.idOf(entry.refile.unitId));
       }
       const block = blocks.get(seq >> BLOCK_BITS);
       if (block) {
         block[0] = Math.min(block[0], atMs);
         block[1] = Math.max(block[1], atMs);
       } else blocks.set(seq >> BLOCK_BITS, [atMs, atMs]);
-      streams.set(record.stream, streamUnits);
+      streams.set(stream, entry.streamUnits);
     }
-    this.insertRows('INSERT OR REPLACE INTO audit (seq, at_ms, actor_id, action, task_id, json) VALUES', 6, records);
+    this.insertRows('INSERT OR IGNORE INTO audit_names (id, name) VALUES', 2, this.newNames.flatMap((id) => [id, this.names[id]]));
+    this.newNames = [];
+    this.insertRows('INSERT OR REPLACE INTO audit (seq, at_ms, actor, action, task, stream, revision, units) VALUES', 8, records);
     this.insertRows(putUnits, 2, filed);
     for (const [block, [min, max]] of blocks) putBlock.run(block, min, max);
-    for (const [stream, units] of streams) putStream.run(stream, JSON.stringify(units));
+    for (const [stream, units] of streams) putStream.run(stream, units.map((u) => this.idOf(u)).join(','));
     this.pending = [];
     if (this.streams.size > STREAM_CACHE) this.streams.clear();
   }
@@ -168,23 +214,32 @@ export class AuditTable {
   }
 
   wipe(): void {
-    this.db.exec(`DELETE FROM audit; DELETE FROM audit_units; DELETE FROM audit_blocks; DELETE FROM audit_streams;
+    this.db.exec(`DELETE FROM audit; DELETE FROM audit_units; DELETE FROM audit_blocks; DELETE FROM audit_streams; DELETE FROM audit_names;
       DROP TABLE IF EXISTS audit_units_load; ${INDEXES}`);
     this.bulk = null;
     this.pending = [];
     this.streams.clear();
+    this.ids = new Map();
+    this.names = [];
+    this.newNames = [];
   }
 
   /** A page of the log, oldest first; the caller writes what is pending first. */
   page(q: AuditQuery): AuditPage {
-    const empty = { records: [], hasNextPage: false, count: () => 0 };
-    const byUnit = !!q.unitId && this.unitIsNarrower(q);
+    const empty = { rows: [], hasNextPage: false, count: () => 0 };
+    // Names never recorded match nothing.
+    const known = (names: readonly string[]) => names.flatMap((n) => this.ids.get(n) ?? []);
+    const unit = q.unitId ? this.ids.get(q.unitId) : undefined;
+    const actor = q.actorId ? this.ids.get(q.actorId) : undefined;
+    const actions = q.actions?.length ? known(q.actions) : [];
+    if ((q.unitId && unit === undefined) || (q.actorId && actor === undefined) || (q.actions?.length && actions.length === 0)) return empty;
+    const byUnit = unit !== undefined && this.unitIsNarrower(unit, actor, actions, q.afterSeq ?? 0);
     const bySeq = byUnit ? 'u.seq' : 'a.seq';
     const where: string[] = [];
     const params: unknown[] = [];
-    if (q.unitId) {
+    if (unit !== undefined) {
       where.push(byUnit ? 'u.unit = ?' : 'EXISTS (SELECT 1 FROM audit_units u WHERE u.unit = ? AND u.seq = a.seq)');
-      params.push(q.unitId);
+      params.push(unit);
     }
     if (q.fromMs != null || q.toMs != null) {
       const fromMs = q.fromMs ?? Number.MIN_SAFE_INTEGER;
@@ -195,25 +250,26 @@ export class AuditTable {
       where.push(`${bySeq} BETWEEN ? AND ?`, 'a.at_ms BETWEEN ? AND ?');
       params.push(blocks.lo << BLOCK_BITS, ((blocks.hi + 1) << BLOCK_BITS) - 1, fromMs, toMs);
     }
-    if (q.actorId) {
-      where.push('a.actor_id = ?');
-      params.push(q.actorId);
+    if (actor !== undefined) {
+      where.push('a.actor = ?');
+      params.push(actor);
     }
-    if (q.actions?.length) {
-      where.push(`a.action IN (${q.actions.map(() => '?').join(', ')})`);
-      params.push(...q.actions);
+    if (actions.length) {
+      where.push(`a.action IN (${actions.map(() => '?').join(', ')})`);
+      params.push(...actions);
     }
-    if (q.hiddenTaskIds?.length) {
-      where.push('(a.task_id IS NULL OR a.task_id NOT IN (SELECT value FROM json_each(?)))');
-      params.push(JSON.stringify(q.hiddenTaskIds));
+    const hidden = known(q.hiddenTaskIds ?? []);
+    if (hidden.length) {
+      where.push('(a.task IS NULL OR a.task NOT IN (SELECT value FROM json_each(?)))');
+      params.push(JSON.stringify(hidden));
     }
     // CROSS JOIN keeps SQLite to the order chosen: the unit's range of audit_units first.
     const from = byUnit ? 'audit_units u CROSS JOIN audit a ON a.seq = u.seq' : 'audit a';
-    const rows = this.statement(`SELECT a.seq, a.json FROM ${from} WHERE ${[...where, `${bySeq} > ?`].join(' AND ')} ORDER BY ${bySeq} LIMIT ?`)
-      .all(...params, q.afterSeq ?? 0, q.first + 1) as { seq: number; json: string }[];
+    const rows = this.statement(`SELECT a.seq, a.stream, a.revision, a.units FROM ${from} WHERE ${[...where, `${bySeq} > ?`].join(' AND ')} ORDER BY ${bySeq} LIMIT ?`)
+      .all(...params, q.afterSeq ?? 0, q.first + 1) as { seq: number; stream: number; revision: number; units: string }[];
     const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
     return {
-      records: rows.slice(0, q.first).map((r) => ({ seq: r.seq, ...(JSON.parse(r.json) as Omit<AuditRecord, 'seq'>) })),
+      rows: rows.slice(0, q.first).map((r) => ({ seq: r.seq, stream: this.names[r.stream]!, revision: r.revision, units: this.namesOf(r.units) })),
       hasNextPage: rows.length > q.first,
       count: () => (this.statement(`SELECT count(*) AS n FROM ${from} ${filter}`).get(...params) as { n: number }).n,
     };
@@ -224,15 +280,14 @@ export class AuditTable {
    * the kinds' range of audit: the page is read along the narrower, the other filters checked row
    * by row. Counted from the indexes alone, up to a cap: a few milliseconds at most.
    */
-  private unitIsNarrower(q: AuditQuery): boolean {
-    if (!q.actorId && !q.actions?.length) return true;
-    const after = q.afterSeq ?? 0;
+  private unitIsNarrower(unitId: number, actorId: number | undefined, actions: number[], after: number): boolean {
+    if (actorId === undefined && !actions.length) return true;
     const capped = (sql: string, ...params: unknown[]) =>
       (this.statement(`SELECT count(*) AS n FROM (${sql} LIMIT ${ESTIMATE_CAP})`).get(...params) as { n: number }).n;
-    const unit = capped('SELECT 1 FROM audit_units WHERE unit = ? AND seq > ?', q.unitId, after);
-    const actor = q.actorId ? capped('SELECT 1 FROM audit WHERE actor_id = ? AND seq > ?', q.actorId, after) : Infinity;
-    const kinds = q.actions?.length
-      ? q.actions.reduce((n, action) => n + capped('SELECT 1 FROM audit WHERE action = ? AND seq > ?', action, after), 0)
+    const unit = capped('SELECT 1 FROM audit_units WHERE unit = ? AND seq > ?', unitId, after);
+    const actor = actorId !== undefined ? capped('SELECT 1 FROM audit WHERE actor = ? AND seq > ?', actorId, after) : Infinity;
+    const kinds = actions.length
+      ? actions.reduce((n, action) => n + capped('SELECT 1 FROM audit WHERE action = ? AND seq > ?', action, after), 0)
       : Infinity;
     return unit <= Math.min(actor, kinds);
   }
@@ -240,8 +295,13 @@ export class AuditTable {
   private streamUnits(stream: string): string[] {
     const known = this.streams.get(stream);
     if (known) return known;
-    const row = this.statement('SELECT units FROM audit_streams WHERE stream = ?').get(stream) as { units: string } | undefined;
-    return row ? (JSON.parse(row.units) as string[]) : [];
+    const id = this.ids.get(stream);
+    const row = id === undefined ? undefined : this.statement('SELECT units FROM audit_streams WHERE stream = ?').get(id) as { units: string } | undefined;
+    return row ? this.namesOf(row.units) : [];
+  }
+
+  private namesOf(ids: string): string[] {
+    return ids ? ids.split(',').map((id) => this.names[Number(id)]!) : [];
   }
 
   private statement(sql: string): Database.Statement {

@@ -9,7 +9,7 @@ import { type Applied, type Row, Views } from './views.js';
 import { AuditTable } from './audit-table.js';
 
 /** Bump when a projection changes shape or meaning: the read model is then rebuilt at start. */
-export const PROJECTION_VERSION = '8';
+export const PROJECTION_VERSION = '9';
 /** Events are also counted in blocks of this many, each with the earliest instant its events occurred at (see as-of.ts). */
 export const BLOCK = 1000;
 /**

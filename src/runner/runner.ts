@@ -1,11 +1,12 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { HistoryEntry } from '../../projections/history.js';
+import { auditRecord } from '../../projections/audit.js';
 import type { EventStore, RecordedEvent, Subscription } from '../eventstore/port.js';
 import { type DomainEnvelope, decode, decodeOwn } from '../events.js';
 import { taskStream } from '../tasks/events.js';
 import type { Views } from './views.js';
-import type { AuditPage, AuditQuery } from './audit-table.js';
+import type { AuditQuery, AuditRecordPage } from './audit-table.js';
 import { type AppliedNotice, ReadModel } from './read-model.js';
 import { SNAPSHOT_EVERY, Snapshots } from './snapshots.js';
 import { AsOf } from './as-of.js';
@@ -188,9 +189,12 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
   }
 
   /** A page of the audit log (src/runner/audit-table.ts), every event the views hold included. */
-  auditLog(query: AuditQuery): AuditPage {
+  async auditLog(query: AuditQuery): Promise<AuditRecordPage> {
     if (this.model.audit.hasPending) this.model.flush();
-    return this.model.audit.page(query);
+    const { rows, ...page } = this.model.audit.page(query);
+    // The log keeps no copy of the events: each is read back from the store where it stands.
+    const events = await Promise.all(rows.map((r) => this.store.readStream(r.stream, { fromRevision: r.revision, maxCount: 1 })));
+    return { ...page, records: rows.flatMap((r, i) => events[i]!.slice(0, 1).map((e) => auditRecord(e, r.seq, r.units))) };
   }
 
   /** Applies every event from the start into a fresh read model (rebuild.ts), reporting progress. */

@@ -143,18 +143,18 @@ describe('the audit projection (projections/audit.ts)', () => {
   const base = { revision: 0, position: '1', recordedAt: '2026-01-01T00:00:00Z', metadata: { actor: gov, occurredAt: '2026-01-01T00:00:00Z', correlationId: 'r' } };
 
   it('works out the units of events it does not know, by their field names', () => {
-    const planned = auditEntry({ ...base, id: 'e1', stream: 'inspection-K1', type: 'InspectionPlanned', data: { inspectionId: 'K1', teamUnitId: 'GOV', targetUnitIds: ['01', '79'] } }, 1, context([]));
-    expect(planned.record.units.sort()).toEqual(['01', '79', 'GOV']);
+    const planned = auditEntry({ ...base, id: 'e1', stream: 'inspection-K1', type: 'InspectionPlanned', data: { inspectionId: 'K1', teamUnitId: 'GOV', targetUnitIds: ['01', '79'] } }, context([]));
+    expect(planned.units.sort()).toEqual(['01', '79', 'GOV']);
     // A later event of the same stream concerns the same units, though it names none.
-    const concluded = auditEntry({ ...base, id: 'e2', stream: 'inspection-K1', type: 'InspectionConcluded', data: { inspectionId: 'K1', conclusion: 'x' } }, 2, context(planned.streamUnits));
-    expect(concluded.record.units.sort()).toEqual(['01', '79', 'GOV']);
+    const concluded = auditEntry({ ...base, id: 'e2', stream: 'inspection-K1', type: 'InspectionConcluded', data: { inspectionId: 'K1', conclusion: 'x' } }, context(planned.streamUnits));
+    expect(concluded.units.sort()).toEqual(['01', '79', 'GOV']);
   });
 
   it('files a record under the units it concerns and every unit above them; a re-parented unit is refiled', () => {
-    const found = auditEntry({ ...base, id: 'e3', stream: 'inspection-K2', type: 'FindingRecorded', data: { inspectionId: 'K2', unitId: '00004' } }, 3, context([]));
+    const found = auditEntry({ ...base, id: 'e3', stream: 'inspection-K2', type: 'FindingRecorded', data: { inspectionId: 'K2', unitId: '00004' } }, context([]));
     expect(found.filedUnder.sort()).toEqual(['00004', '01', 'GOV']);
     expect(found.refile).toBeNull();
-    const moved = auditEntry({ ...base, id: 'e4', stream: 'unit-00004', type: 'UnitReparented', data: { unitId: '00004', parentId: '79', previousParentId: '01' } }, 4,
+    const moved = auditEntry({ ...base, id: 'e4', stream: 'unit-00004', type: 'UnitReparented', data: { unitId: '00004', parentId: '79', previousParentId: '01' } },
       { ...context([]), parentOf: (u: string) => ({ ...parents, '00004': '79' })[u] ?? null });
     expect(moved.refile).toEqual({ unitId: '00004', under: ['79', 'GOV'] });
   });

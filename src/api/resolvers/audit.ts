@@ -25,7 +25,7 @@ const seqKey = (n: number) => String(n).padStart(12, '0');
  */
 export const auditResolvers = {
   Query: {
-    auditLog: (_: unknown, args: AuditArgs, ctx: Ctx) => {
+    auditLog: async (_: unknown, args: AuditArgs, ctx: Ctx) => {
       const first = pageSize(args.first);
       const after = decodeCursor(args.after);
       if (after !== undefined && !/^\d{1,15}$/.test(after)) throw badInput('after is not a cursor of the audit log');
@@ -36,7 +36,7 @@ export const auditResolvers = {
       const see = canSee(ctx.actor, views);
       const hiddenTaskIds: string[] = [];
       for (const task of views.tasks.values()) if (task.confidential && !see(task)) hiddenTaskIds.push(task.id);
-      const page = ctx.tiendo.runner.auditLog({
+      const page = await ctx.tiendo.runner.auditLog({
         fromMs: args.from ? Date.parse(args.from) : null,
         toMs: args.to ? Date.parse(args.to) : null,
         actorId: args.actorId ?? null,
