@@ -8,7 +8,9 @@ export type AnchorReason = 'interval' | 'shutdown';
 
 /**
  * `serve`'s anchors: one every TIENDO_ANCHOR_INTERVAL and one at shutdown, each appended to the
- * anchor file and logged (so a log shipper keeps a copy), none while the head stands still.
+ * anchor file and logged (so a log shipper keeps a copy); an interval's is skipped while the head stands
+ * still, the shutdown's never is: it records where the store stood when this server stopped, even if an
+ * interval anchor of the same head was written a moment before.
  */
 export class AnchorRecorder {
   private timer: NodeJS.Timeout | undefined;
@@ -24,7 +26,7 @@ export class AnchorRecorder {
   /** Never throws: an anchor that cannot be written is logged, and the server goes on. */
   record(reason: AnchorReason): void {
     try {
-      const r = recordAnchor({ eventsFile: this.o.eventsFile, anchorFile: this.o.anchorFile, key: this.o.key, now: this.o.clock() });
+      const r = recordAnchor({ eventsFile: this.o.eventsFile, anchorFile: this.o.anchorFile, key: this.o.key, now: this.o.clock(), always: reason === 'shutdown' });
       if ('written' in r) this.o.log.info({ anchor: r.written, reason, file: this.o.anchorFile }, 'anchor recorded');
       else this.o.log.debug({ reason, skipped: r.skipped }, 'no anchor recorded');
     } catch (error) {
