@@ -291,7 +291,9 @@ export async function openLoad(url: string, token: string, bodies: Gql[], opts: 
   t0 = performance.now() + 5;
   const tick = () => {
     pump();
-    if (next < total) setTimeout(tick, Math.max(0, Math.min(1, dueAt(next) - performance.now())));
+    // Not after the cut: a server that fell behind leaves requests unsent, and a tick rescheduled for
+    // them would spin (and hold the process open) through every later phase.
+    if (next < total && !closing) setTimeout(tick, Math.max(0, Math.min(1, dueAt(next) - performance.now())));
   };
   setTimeout(tick, 5);
   // A server slower than the rate falls ever further behind: the run ends GRACE_MS after the last
