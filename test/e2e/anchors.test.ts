@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalJson, eventHash } from '../../src/eventstore/hash.js';
 import { runCli, setUpWorld, type World } from '../support/load.js';
 import { TestServer, ok } from '../support/server.js';
+import { eventually } from '../support/eventually.js';
 
 /**
  * Anchored head hashes (issue 16, point 1) over the real server and the real CLI: the server signs its
@@ -24,15 +25,6 @@ let anchorFile: string;
 
 const health = async () => (await (await fetch(`${server.url}/health`)).json()) as Health;
 const anchors = () => readFileSync(anchorFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as AnchorLine);
-
-async function eventually<T>(what: string, read: () => Promise<T>, done: (x: T) => boolean): Promise<T> {
-  for (const deadline = Date.now() + 20_000; ;) {
-    const x = await read();
-    if (done(x)) return x;
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}: ${JSON.stringify(x)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 function withDb<T>(file: string, f: (db: Database.Database) => T, readonly = false): T {
   const db = new Database(file, { readonly, fileMustExist: true });

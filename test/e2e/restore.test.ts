@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/load.js';
 import { TestServer, ok, token } from '../support/server.js';
+import { eventually } from '../support/eventually.js';
 
 /**
  * Restore gives back every file of the data directory a backup carries (issue 16, point 6): a
@@ -35,15 +36,6 @@ const backupFile = join(scratch, 'backup.db');
 
 const deliveries = async () =>
   ok(await server.gql<{ webhookDeliveries: { edges: { node: Delivery }[] } }>(DELIVERIES, { id: webhookId }, leader)).webhookDeliveries.edges.map((e) => e.node);
-
-async function eventually<T>(what: string, read: () => Promise<T>, done: (x: T) => boolean): Promise<T> {
-  for (const deadline = Date.now() + 20_000; ;) {
-    const x = await read();
-    if (done(x)) return x;
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}: ${JSON.stringify(x)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const assign = async (id: string) =>
   ok(await server.gql(ASSIGN, { input: { id, title: `Nhiệm vụ ${id}`, source, leadUnitId: 'BCA', deadline: '2030-12-31' } }, leader));
