@@ -1,3 +1,4 @@
+import type { HistoryEntry } from '../../projections/history.js';
 import { Rollup } from '../../projections/queries.js';
 import type { TaskView } from '../../projections/task-view.js';
 import type { App } from '../app/app.js';
@@ -39,8 +40,15 @@ export function source(views: Views, at: string, asOf: boolean): Source {
   return { views, at, rollup: shared.rollup, ...(asOf ? { until: at } : {}) };
 }
 
+/** The read model for a request: live, or replayed to `asOf`. */
+export async function readAt(ctx: Ctx, asOf?: string | null): Promise<Source> {
+  if (!asOf) return source(ctx.tiendo.runner.views, ctx.now, false);
+  return source(await ctx.tiendo.runner.asOf(asOf), asOf, true);
+}
+
 export const taskNode = (t: TaskView, src: Source): TaskNode => ({ ...t, __src: src });
 export const unitNode = (u: UnitState | undefined, src: Source): UnitNode | null => (u ? { ...u, __src: src } : null);
+export const actorNode = (a: HistoryEntry['actor'], src: Source) => ({ id: a.id, role: a.role, unit: unitNode(src.views.units.get(a.unit), src) });
 
 /**
  * Confidential tasks are visible only to their lead and coordinating units and to the leaders of
@@ -50,3 +58,8 @@ export function canSee(actor: Actor, views: Views): (t: TaskView) => boolean {
   const isWithin = (u: string, a: string) => views.isWithin(u, a);
   return (t) => canSeeTask(actor, t, isWithin);
 }
+
+export const visibleTask = (ctx: Ctx, src: Source, id: string | null | undefined): TaskNode | null => {
+  const t = id ? src.views.tasks.get(id) : undefined;
+  return t && canSee(ctx.actor, src.views)(t) ? taskNode(t, src) : null;
+};

@@ -1,6 +1,5 @@
-import { type Ctx, canSee, source, unitNode } from '../api/nodes.js';
-import { findingNode } from '../api/resolvers/inspections.js';
-import { visibleTask } from '../api/resolvers/tasks.js';
+import { type Ctx, canSee, source, unitNode, visibleTask } from '../api/nodes.js';
+import { findingNode } from '../api/inspection-nodes.js';
 import type { Source } from '../api/nodes.js';
 import { notFound } from '../errors.js';
 import { connection } from '../api/connection.js';

@@ -1,7 +1,6 @@
 import { decodeCursor, encodeCursor, pageSize } from '../api/connection.js';
-import { type Ctx, type Source, source, unitNode } from '../api/nodes.js';
+import { type Ctx, type Source, actorNode, source, unitNode } from '../api/nodes.js';
 import { dropNulls } from '../api/resolvers/mutations.js';
-import { actorNode } from '../api/resolvers/tasks.js';
 import type { CommandContext } from '../app/run-command.js';
 import { authorize } from '../auth/policy.js';
 import { badInput, notFound } from '../errors.js';

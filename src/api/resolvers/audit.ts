@@ -2,8 +2,7 @@ import type { AuditRecord } from '../../../projections/audit.js';
 import { authorize } from '../../auth/policy.js';
 import { badInput } from '../../errors.js';
 import { decodeCursor, encodeCursor, pageSize } from '../connection.js';
-import { type Ctx, canSee, source, unitNode } from '../nodes.js';
-import { actorNode, visibleTask } from './tasks.js';
+import { type Ctx, actorNode, canSee, source, unitNode, visibleTask } from '../nodes.js';
 
 interface AuditArgs {
   from?: string | null;

@@ -1,21 +1,7 @@
 import { isFindingOverdue } from '../../../projections/queries.js';
-import type { Finding } from '../../inspections/state.js';
-import type { InspectionView, Views } from '../../runner/views.js';
 import { connection } from '../connection.js';
-import { type Ctx, type Source, unitNode } from '../nodes.js';
-import { readAt, visibleTask } from './tasks.js';
-
-export type FindingNode = Finding & { __src: Source };
-export type InspectionNode = InspectionView & { __src: Source };
-
-export const findingNode = (f: Finding, src: Source): FindingNode => ({ ...f, __src: src });
-export const inspectionNode = (i: InspectionView | undefined, src: Source): InspectionNode | null => (i ? { ...i, __src: src } : null);
-/** A finding by its id, and its inspection. */
-export function findingById(views: Views, id: string): { inspection: InspectionView; finding: Finding } | null {
-  const inspection = views.inspections.get(views.findingIndex.get(id) ?? '');
-  const finding = inspection?.findings.find((f) => f.id === id);
-  return finding ? { inspection: inspection!, finding } : null;
-}
+import { type FindingNode, type InspectionNode, findingNode, inspectionNode } from '../inspection-nodes.js';
+import { type Ctx, readAt, unitNode, visibleTask } from '../nodes.js';
 
 interface FindingFilter { unitId?: string | null; inspectionId?: string | null; status?: string[] | null; overdue?: boolean | null }
 

@@ -1,6 +1,6 @@
 import type { CommandContext, CommandResult } from '../../app/run-command.js';
+import { findingNode } from '../inspection-nodes.js';
 import { type Ctx, source, taskNode, unitNode } from '../nodes.js';
-import { findingNode } from './inspections.js';
 
 type Input = Record<string, unknown> & { clientMutationId?: string | null; expectedVersion?: number | null };
 

@@ -1,19 +1,9 @@
 import type { Obstacle } from '../../obstacles/state.js';
-import type { ObstacleView } from '../../runner/views.js';
 import { connection } from '../connection.js';
-import { type Ctx, type Source, canSee, unitNode } from '../nodes.js';
-import { readAt, visibleTask } from './tasks.js';
-
-export type ObstacleNode = ObstacleView & { __src: Source };
+import { type Ctx, readAt, unitNode, visibleTask } from '../nodes.js';
+import { type ObstacleNode, visibleObstacle } from '../obstacle-nodes.js';
 
 interface ObstacleFilter { unitId?: string | null; taskId?: string | null; status?: string[] | null; category?: string[] | null }
-
-/** An obstacle is visible exactly when its task is. */
-export function visibleObstacle(ctx: Ctx, src: Source, id: string): ObstacleNode | null {
-  const o = src.views.obstacles.get(id);
-  const task = o && src.views.tasks.get(o.taskId);
-  return o && task && canSee(ctx.actor, src.views)(task) ? { ...o, __src: src } : null;
-}
 
 export const obstacleResolvers = {
   Query: {

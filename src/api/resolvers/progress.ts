@@ -2,9 +2,8 @@ import { dashboardRows, openObstacles, unitProgress } from '../../../projections
 import { notFound } from '../../errors.js';
 import type { Views } from '../../runner/views.js';
 import { dateAt } from '../../shared/time.js';
-import { type Ctx, canSee, taskNode, unitNode } from '../nodes.js';
-import { findingNode } from './inspections.js';
-import { readAt } from './tasks.js';
+import { findingNode } from '../inspection-nodes.js';
+import { type Ctx, canSee, readAt, taskNode, unitNode } from '../nodes.js';
 
 const MINISTRIES = new Set(['MINISTRY', 'AGENCY']);
 const PROVINCES = new Set(['PROVINCE']);

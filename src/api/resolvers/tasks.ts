@@ -1,25 +1,12 @@
-import type { FieldChange, HistoryEntry } from '../../../projections/history.js';
+import type { FieldChange } from '../../../projections/history.js';
 import { compareViews, findTasks, statusOf, type TaskFilter } from '../../../projections/queries.js';
 import type { TaskView } from '../../../projections/task-view.js';
 import { notFound } from '../../errors.js';
 import type { Views } from '../../runner/views.js';
 import { connection, encodeCursor, decodeCursor, pageSize } from '../connection.js';
-import { type Ctx, type Source, type TaskNode, canSee, source, taskNode, unitNode } from '../nodes.js';
-import { findingById, findingNode } from './inspections.js';
-import { visibleObstacle } from './obstacles.js';
-
-/** The read model for a request: live, or replayed to `asOf`. */
-export async function readAt(ctx: Ctx, asOf?: string | null): Promise<Source> {
-  if (!asOf) return source(ctx.tiendo.runner.views, ctx.now, false);
-  return source(await ctx.tiendo.runner.asOf(asOf), asOf, true);
-}
-
-export const visibleTask = (ctx: Ctx, src: Source, id: string | null | undefined): TaskNode | null => {
-  const t = id ? src.views.tasks.get(id) : undefined;
-  return t && canSee(ctx.actor, src.views)(t) ? taskNode(t, src) : null;
-};
-
-export const actorNode = (a: HistoryEntry['actor'], src: Source) => ({ id: a.id, role: a.role, unit: unitNode(src.views.units.get(a.unit), src) });
+import { findingById, findingNode } from '../inspection-nodes.js';
+import { type Ctx, type Source, type TaskNode, actorNode, canSee, readAt, source, taskNode, unitNode, visibleTask } from '../nodes.js';
+import { visibleObstacle } from '../obstacle-nodes.js';
 
 const options = (ctx: Ctx, src: Source) => ({ at: src.at, dueSoonDays: ctx.tiendo.config.TIENDO_DUE_SOON_DAYS, canSee: canSee(ctx.actor, src.views) });
 

@@ -6,10 +6,9 @@ import { inspectionStream } from '../../inspections/events.js';
 import { obstacleStream } from '../../obstacles/events.js';
 import type { Basis } from '../../shared/schemas.js';
 import { taskStream } from '../../tasks/events.js';
-import { type Ctx, type Source } from '../nodes.js';
-import { findingById, findingNode, inspectionNode } from './inspections.js';
-import { visibleObstacle } from './obstacles.js';
-import { actorNode, readAt, visibleTask } from './tasks.js';
+import { findingById, findingNode, inspectionNode } from '../inspection-nodes.js';
+import { type Ctx, type Source, actorNode, readAt, visibleTask } from '../nodes.js';
+import { visibleObstacle } from '../obstacle-nodes.js';
 
 type CauseNode = Cause & { __src: Source };
 
