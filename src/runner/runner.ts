@@ -47,6 +47,7 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
   caughtUp = false;
   readonly ready: Promise<void>;
   private markReady!: () => void;
+  private failReady!: (error: unknown) => void;
 
   /**
    * `decodeEvent`: how stored events are read (the default registry's decode; a test's own upcasters).
@@ -62,7 +63,10 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
     this.replayDecode = decodeEvent === decode && store.name === 'sqlite' ? decodeOwn : decodeEvent;
     this.snapshots = new Snapshots(this.model, options.snapshotEvery ?? SNAPSHOT_EVERY, log);
     this.asOfViews = new AsOf(this.model, this.snapshots, store, this.replayDecode);
-    this.ready = new Promise((r) => (this.markReady = r));
+    this.ready = new Promise((resolve, reject) => {
+      this.markReady = resolve;
+      this.failReady = reject;
+    });
   }
 
   get views(): Views {
@@ -79,6 +83,12 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
     else this.snapshots.wipe();
     this.sub = this.store.subscribe({ fromPosition: this.model.checkpoint ?? 'start' });
     this.loop = this.follow(this.sub);
+    // A catch-up that fails (the read model not writable) rejects `ready` rather than leave it pending;
+    // a failure once caught up stays an unhandled rejection, as loud as before.
+    this.loop.catch((error: unknown) => {
+      if (this.caughtUp) throw error;
+      this.failReady(error);
+    });
   }
 
   private async follow(sub: Subscription): Promise<void> {
