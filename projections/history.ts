@@ -67,6 +67,10 @@ function sameCodes(a: Task['indicators'], b: Task['indicators']): boolean {
   return true;
 }
 
+function push(changes: FieldChange[], field: string, from: string | null, to: string | null): void {
+  if (from !== to) changes.push({ field, from, to });
+}
+
 /**
  * Field-by-field difference of two versions of a task (taskFields' names, order and serialisation).
  * history, commitmentChanges and compare all use it. Compares field by field rather than through
@@ -74,23 +78,20 @@ function sameCodes(a: Task['indicators'], b: Task['indicators']): boolean {
  */
 export function diffTasks(before: Task | null, after: Task | null): FieldChange[] {
   const changes: FieldChange[] = [];
-  const push = (field: string, from: string | null, to: string | null) => {
-    if (from !== to) changes.push({ field, from, to });
-  };
-  for (const [field, of] of OWN_FIELDS) push(field, before ? of(before) : null, after ? of(after) : null);
+  for (const [field, of] of OWN_FIELDS) push(changes, field, before ? of(before) : null, after ? of(after) : null);
   const a = before?.indicators ?? [];
   const b = after?.indicators ?? [];
   if (sameCodes(a, b)) {
     for (let i = 0; i < a.length; i++) {
-      push(`indicators.${a[i]!.code}.target`, str(a[i]!.target), str(b[i]!.target));
-      push(`indicators.${a[i]!.code}.actual`, str(a[i]!.actual), str(b[i]!.actual));
+      push(changes, `indicators.${a[i]!.code}.target`, str(a[i]!.target), str(b[i]!.target));
+      push(changes, `indicators.${a[i]!.code}.actual`, str(a[i]!.actual), str(b[i]!.actual));
     }
     return changes;
   }
   // Indicators added, removed or reordered: by name, the earlier version's order first.
   const x = indicatorFields(before);
   const y = indicatorFields(after);
-  for (const field of new Set([...x.keys(), ...y.keys()])) push(field, x.get(field) ?? null, y.get(field) ?? null);
+  for (const field of new Set([...x.keys(), ...y.keys()])) push(changes, field, x.get(field) ?? null, y.get(field) ?? null);
   return changes;
 }
 
