@@ -2,7 +2,7 @@ import { type IndicatorRollup, rollupOf } from '../src/tasks/events.js';
 import { type TaskStatus, TaskStatuses, isCompleted, taskStatus } from '../src/tasks/status.js';
 import { type UnitState, isActiveUnit } from '../src/units/state.js';
 import type { Finding } from '../src/inspections/state.js';
-import { isOpenObstacle } from '../src/obstacles/state.js';
+import { type Obstacle, isOpenObstacle } from '../src/obstacles/state.js';
 import { dateAt } from '../src/shared/time.js';
 import type { Views } from '../src/runner/views.js';
 import { type FieldChange, diffTasks } from './history.js';
@@ -105,12 +105,21 @@ export class Rollup {
 /** The tasks a unit answers for: those its subtree leads and, for a ministry, those it coordinates. */
 export function tasksInScope(views: Views, unitId: string, includeDescendants = true): TaskView[] {
   const units = includeDescendants ? views.subtree(unitId) : [unitId];
-  const ids = new Set<string>();
-  for (const u of units) for (const id of views.tasksByLead.get(u) ?? []) ids.add(id);
-  if (MINISTERIAL.has(views.units.get(unitId)?.kind ?? '')) {
-    for (const u of units) for (const id of views.tasksByCoordinator.get(u) ?? []) ids.add(id);
-  }
-  return [...ids].map((id) => views.tasks.get(id)!).filter(Boolean);
+  // One pass, no intermediate arrays: the dashboard calls this for every ministry and province after each write.
+  const seen = new Set<string>();
+  const out: TaskView[] = [];
+  const add = (ids: Set<string> | undefined) => {
+    if (!ids) return;
+    for (const id of ids) {
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const t = views.tasks.get(id);
+      if (t) out.push(t);
+    }
+  };
+  for (const u of units) add(views.tasksByLead.get(u));
+  if (MINISTERIAL.has(views.units.get(unitId)?.kind ?? '')) for (const u of units) add(views.tasksByCoordinator.get(u));
+  return out;
 }
 
 export interface TaskFilter {
@@ -256,15 +265,15 @@ const CATEGORIES = ['LEGAL', 'FUNDING', 'INFRASTRUCTURE', 'DATA', 'HUMAN_RESOURC
 /** Open obstacles on the given tasks (all tasks when none given), counted by category. */
 export function openObstacles(views: Views, tasks?: TaskView[]): { total: number; byCategory: { category: string; count: number }[] } {
   const counts = new Map<string, number>(CATEGORIES.map((c) => [c, 0]));
-  const pool = tasks
-    ? tasks.flatMap((t) => [...(views.obstaclesByTask.get(t.id) ?? [])].map((id) => views.obstacles.get(id)!))
-    : [...views.obstacles.values()];
   let total = 0;
-  for (const o of pool) {
-    if (!isOpenObstacle(o)) continue;
+  const count = (o: Obstacle | undefined) => {
+    if (!o || !isOpenObstacle(o)) return;
     total++;
     counts.set(o.category, counts.get(o.category)! + 1);
-  }
+  };
+  if (!tasks) for (const o of views.obstacles.values()) count(o);
+  // Without copying each task's obstacle ids: most tasks have none, and the dashboard counts every unit's.
+  else for (const t of tasks) for (const id of views.obstaclesByTask.get(t.id) ?? []) count(views.obstacles.get(id));
   return { total, byCategory: CATEGORIES.map((category) => ({ category, count: counts.get(category)! })) };
 }
 

@@ -92,7 +92,8 @@ export async function buildServer(app: App, log: Logger): Promise<FastifyInstanc
     graphiql: limits.graphiql,
     ide: false,
     allowBatchedQueries: false,
-    ...(app.config.TIENDO_GRAPHQL_JIT ? { jit: app.config.TIENDO_GRAPHQL_JIT } : {}),
+    // graphql-jit compiles a query once it has run this often, off the request path (mercurius' adaptive mode, whose compiled runs keep graphql-js' variable checks) and even under full load (eluThreshold 1).
+    ...(app.config.TIENDO_GRAPHQL_JIT ? { jit: { minCount: app.config.TIENDO_GRAPHQL_JIT, eluThreshold: 1 } } : {}),
     validationRules: limits.validationRules,
     graphql: limits.graphql,
     errorFormatter: limits.errorFormatter((execution) => formatExecution(execution, server.log)) as never,

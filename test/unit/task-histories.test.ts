@@ -103,11 +103,20 @@ describe('task history memo', () => {
     await runner.stop();
   });
 
-  it('keeps at most its bound of entries: the least recently asked task is folded again', async () => {
+  it('keeps at most its bound of entries: a task asked more often lately takes the place of the least recently asked', async () => {
     const { runner, reads, folded } = await world();
     const histories = new TaskHistories((id, from, upTo) => runner.events(`task-${id}`, { fromRevision: from, upToRevision: upTo }), 4);
     expect(await histories.entries('T1', 2)).toEqual(await folded('T1'));
-    expect(await histories.entries('T2', 2)).toEqual(await folded('T2')); // 6 entries > 4: T1 goes
+    // 6 entries > 4, and T2 asked no more often than T1: T2 is answered but not kept.
+    expect(await histories.entries('T2', 2)).toEqual(await folded('T2'));
+    reads.length = 0;
+    await histories.entries('T1', 2);
+    expect(reads).toEqual([]);
+    // Asked a second time, T2 is asked as often as T1 was (twice) — still not more — so it is folded again, not kept.
+    await histories.entries('T2', 2);
+    expect(reads).toEqual([{ stream: 'task-T2', fromRevision: 0 }]);
+    // A third time: more often than T1, so T2 takes its place.
+    await histories.entries('T2', 2);
     reads.length = 0;
     await histories.entries('T2', 2);
     expect(reads).toEqual([]);
@@ -115,8 +124,18 @@ describe('task history memo', () => {
     expect(reads).toEqual([{ stream: 'task-T1', fromRevision: 0 }]);
     // An older revision is the memo's prefix, read from nothing.
     reads.length = 0;
-    expect((await histories.entries('T1', 1)).map((h) => h.revision)).toEqual([0, 1]);
+    expect((await histories.entries('T2', 1)).map((h) => h.revision)).toEqual([0, 1]);
     expect(reads).toEqual([]);
+    await runner.stop();
+  });
+
+  it('tasks asked in turn that do not all fit: those held stay held, instead of each evicting the next', async () => {
+    const { runner, reads } = await world();
+    // Room for one of the two tasks (3 entries each): in turn T1, T2, T1, T2 … T1 stays, T2 is folded each time.
+    const histories = new TaskHistories((id, from, upTo) => runner.events(`task-${id}`, { fromRevision: from, upToRevision: upTo }), 4);
+    for (let round = 0; round < 3; round++) for (const id of ['T1', 'T2']) await histories.entries(id, 2);
+    expect(reads.filter((r) => r.stream === 'task-T1')).toHaveLength(1);
+    expect(reads.filter((r) => r.stream === 'task-T2')).toHaveLength(3);
     await runner.stop();
   });
 });

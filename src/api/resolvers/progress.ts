@@ -1,9 +1,9 @@
-import { dashboardRows, openObstacles, unitProgress } from '../../../projections/queries.js';
+import { type UnitProgressResult, dashboardRows, openObstacles, unitProgress } from '../../../projections/queries.js';
 import { notFound } from '../../errors.js';
 import type { Views } from '../../runner/views.js';
 import { dateAt } from '../../shared/time.js';
 import { findingNode } from '../inspection-nodes.js';
-import { type Ctx, canSee, readAt, taskNode, unitNode } from '../nodes.js';
+import { type Ctx, type Source, canSee, readAt, taskNode, unitNode } from '../nodes.js';
 
 const MINISTRIES = new Set(['MINISTRY', 'AGENCY']);
 const PROVINCES = new Set(['PROVINCE']);
@@ -25,6 +25,10 @@ function once<T>(views: Views, key: string, compute: () => T): T {
   return value;
 }
 
+function dashboardNodes(src: Source, kinds: Set<string>, o: { at: string; dueSoonDays: number }) {
+  return dashboardRows(src.views, kinds, o).map((r) => ({ ...r, unit: unitNode(r.unit, src) }));
+}
+
 export const progressResolvers = {
   Query: {
     unitProgress: async (_: unknown, args: { unitId: string; asOf?: string | null; includeDescendants?: boolean | null }, ctx: Ctx) => {
@@ -35,27 +39,24 @@ export const progressResolvers = {
       const dueSoonDays = ctx.tiendo.config.TIENDO_DUE_SOON_DAYS;
       const p = once(src.views, `unitProgress|${unit.id}|${includeDescendants}|${dateAt(src.at)}|${dueSoonDays}`,
         () => unitProgress(src.views, unit, includeDescendants, { at: src.at, dueSoonDays, canSee: () => true }));
-      const visible = canSee(ctx.actor, src.views);
-      // The lists as functions, called by UnitProgress' resolvers: built only when the query selects them.
-      return {
-        ...p, asOf: src.at, unit: unitNode(unit, src), overdue: () => p.overdue.filter(visible).map((t) => taskNode(t, src)),
-        overdueFindings: () => p.overdueFindings.map((f) => findingNode(f, src)),
-      };
+      // The lists become nodes in UnitProgress' resolvers, only when the query selects them.
+      return { ...p, asOf: src.at, unit: unitNode(unit, src), __src: src };
     },
     programmeDashboard: async (_: unknown, args: { asOf?: string | null }, ctx: Ctx) => {
       const src = await readAt(ctx, args.asOf);
       const o = { at: src.at, dueSoonDays: ctx.tiendo.config.TIENDO_DUE_SOON_DAYS };
       const day = `${dateAt(src.at)}|${o.dueSoonDays}`;
       // The rows memoised as the nodes they answer with (a unit's fields read only the views, the same for the memo's life).
-      const rows = (kinds: Set<string>) => once(src.views, `dashboard|${[...kinds].join(',')}|${day}`,
-        () => dashboardRows(src.views, kinds, o).map((r) => ({ ...r, unit: unitNode(r.unit, src) })));
+      // No closure per request but those once() needs (tsx names every named closure as it is made: a cost per request).
+      const ministries = once(src.views, `dashboard|ministries|${day}`, () => dashboardNodes(src, MINISTRIES, o));
+      const provinces = once(src.views, `dashboard|provinces|${day}`, () => dashboardNodes(src, PROVINCES, o));
       const obstaclesByCategory = once(src.views, 'obstaclesByCategory', () => openObstacles(src.views).byCategory);
-      return { asOf: src.at, ministries: rows(MINISTRIES), provinces: rows(PROVINCES), obstaclesByCategory };
+      return { asOf: src.at, ministries, provinces, obstaclesByCategory };
     },
   },
-  // Explicit: graphql-jit (TIENDO_GRAPHQL_JIT) reads a field without a resolver as a plain value, it does not call it.
   UnitProgress: {
-    overdue: (p: { overdue: () => unknown }) => p.overdue(),
-    overdueFindings: (p: { overdueFindings: () => unknown }) => p.overdueFindings(),
+    overdue: (p: Pick<UnitProgressResult, 'overdue'> & { __src: Source }, _: unknown, ctx: Ctx) =>
+      p.overdue.filter(canSee(ctx.actor, p.__src.views)).map((t) => taskNode(t, p.__src)),
+    overdueFindings: (p: Pick<UnitProgressResult, 'overdueFindings'> & { __src: Source }) => p.overdueFindings.map((f) => findingNode(f, p.__src)),
   },
 };
