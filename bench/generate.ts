@@ -44,7 +44,7 @@ const head = async (app: App) => Number((await app.store.readAll({ direction: 'b
  * `count` progress reports on the tasks still open, `clients` at a time, recorded just after the
  * history; each timed to its acknowledgement and then to the read model showing it.
  */
-async function segment(app: App, clients: number, count: number, offsetMs: number): Promise<SegmentResult> {
+export async function segment(app: App, clients: number, count: number, offsetMs: number): Promise<SegmentResult> {
   const open = [...app.runner.views.tasks.values()].filter((t) => t.phase === 'OPEN').sort((a, b) => (a.id < b.id ? -1 : 1));
   if (open.length === 0) throw new Error('no open task to report progress on');
   const commands: Command[] = Array.from({ length: count }, (_, i) => {

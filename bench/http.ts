@@ -35,22 +35,31 @@ export class BenchServer {
   integrityMs: number | null = null;
   /** From spawn to the store being still (the reminder scheduler's first pass done). */
   settledMs = 0;
-  /** The server's RSS sampled every 250 ms, and what the bench was doing: where its peak came from. */
+  /**
+   * The server's RSS sampled every 250 ms, and what the bench was doing: where its peak came from;
+   * and at the end of each phase its RSS and high-water mark (VmHWM) as /proc/<pid>/status says.
+   */
   private phase = 'starting';
-  readonly rss: { phase: string; maxBytes: number }[] = [];
+  readonly rss: { phase: string; maxBytes: number; endBytes?: number; hwmBytes?: number }[] = [];
   private sampler: NodeJS.Timeout | undefined;
   private constructor(readonly child: ChildProcess, readonly url: string) {
-    this.sampler = setInterval(() => {
-      const now = memory(child.pid!).rssBytes ?? 0;
-      let last = this.rss[this.rss.length - 1];
-      if (!last || last.phase !== this.phase) this.rss.push((last = { phase: this.phase, maxBytes: 0 }));
-      last.maxBytes = Math.max(last.maxBytes, now);
-    }, 250);
+    this.sampler = setInterval(() => this.sample(), 250);
     this.sampler.unref();
   }
 
-  /** Names what the bench does from now on, for the RSS samples. */
+  private sample(): (typeof this.rss)[number] {
+    const { rssBytes, peakRssBytes } = memory(this.child.pid!);
+    let last = this.rss[this.rss.length - 1];
+    if (!last || last.phase !== this.phase) this.rss.push((last = { phase: this.phase, maxBytes: 0 }));
+    last.maxBytes = Math.max(last.maxBytes, rssBytes ?? 0);
+    last.endBytes = rssBytes ?? undefined;
+    last.hwmBytes = peakRssBytes ?? undefined;
+    return last;
+  }
+
+  /** Names what the bench does from now on, for the RSS samples; the phase before ends with a sample. */
   mark(phase: string): void {
+    if (this.child.exitCode === null) this.sample();
     this.phase = phase;
   }
 

@@ -383,6 +383,7 @@ try {
     const replicas = REPLICAS > 1 ? await replicaPhase(server, token, { task: taskBodies, unitProgress: progressBodies, trivial: trivialBody }, opts, mutationBodies) : null;
     const trivials = [trivial1, trivial2, trivial3];
     const trivial = { ...trivial1, perSecond: Math.round(trivials.reduce((s, t) => s + t.perSecond, 0) / trivials.length), runs: trivials.map((t) => t.perSecond) };
+    server.mark('done'); // the last phase's end sample
     http = {
       startupMs: Math.round(server.startMs), integrityCheckedMs: server.integrityMs === null ? null : Math.round(server.integrityMs),
       settledMs: Math.round(server.settledMs), remindersAppended, province: gen.sample.province, provinceTasks: gen.sample.provinceTasks,
@@ -390,7 +391,7 @@ try {
       unitProgressAfterWriteMs: Math.round(cold.ms * 10) / 10, unitProgressWithOverdueMs: Math.round(coldFull.ms * 10) / 10,
       asOf: { ...asOfFirst, cachedMs: Math.round(asOfCached.ms) },
       auditLog: { unfiltered: auditUnfiltered, filtered: auditFiltered, filter: auditFilteredBody.variables, filteredRows: auditFilteredRows },
-      memory: { ...server.memory(), byPhase: server.rss.map((r) => ({ phase: r.phase, maxMiB: mib(r.maxBytes) })) },
+      memory: { ...server.memory(), byPhase: server.rss.map((r) => ({ phase: r.phase, maxMiB: mib(r.maxBytes), endMiB: mib(r.endBytes), hwmMiB: mib(r.hwmBytes) })) },
       replicas,
     };
   } finally {
@@ -545,7 +546,7 @@ try {
     ] as [string, string, string]] : []),
     ['tiendo store, 1 / 64 appenders', `${tiendoStore.single.figure.perSecond} / ${tiendoStore.concurrent.figure.perSecond} events/s`, `read back ${tiendoStore.readBack.all.perSecond}/s`],
     ['peak RSS: server / generator / rebuild', `${mib(http.memory.peakRssBytes)} / ${mib(gen.memory.peakRssBytes)} / ${mib(rebuild.memory.peakRssBytes)} MiB`,
-      `server, highest RSS sampled while: ${http.memory.byPhase.map((p) => `${p.phase} ${p.maxMiB}`).join(', ')}`],
+      `server, highest RSS sampled while: ${http.memory.byPhase.map((p) => `${p.phase} ${p.maxMiB} (end ${p.endMiB}, VmHWM ${p.hwmMiB})`).join(', ')}`],
   ];
   const w0 = Math.max(...rows.map((r) => r[0].length));
   console.log(`\ntiendo bench — ${gen.run.events} events, ${date}, ${host.cores} × ${host.cpu}, Node ${host.node}\n`);

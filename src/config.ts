@@ -97,6 +97,8 @@ export const Config = z.object({
   TIENDO_MIN_POSITION_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(2000),
   /** A webhook delivery attempt claimed by a replica that went silent is taken over this long after its claim. */
   TIENDO_WEBHOOK_LEASE_MS: z.coerce.number().int().min(200).max(3_600_000).default(30_000),
+  /** Requests in flight on one HTTP connection (pipelined) before more are refused with 503 OVERLOADED (src/api/overload.ts). */
+  TIENDO_MAX_IN_FLIGHT_PER_CONNECTION: z.coerce.number().int().min(1).max(10_000).default(16),
 });
 export type Config = z.infer<typeof Config>;
 

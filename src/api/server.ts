@@ -12,6 +12,7 @@ import { registerDashboard } from './dashboard.js';
 import { errorBody, formatExecution } from './errors.js';
 import { hardening, registerHardening, registerVariableCost } from './hardening.js';
 import { registerMinPosition } from './min-position.js';
+import { registerLoadShedding } from './overload.js';
 import { type Ctx, actorNode, source } from './nodes.js';
 import { auditResolvers } from './resolvers/audit.js';
 import { inspectionResolvers } from './resolvers/inspections.js';
@@ -55,6 +56,9 @@ export async function buildServer(app: App, log: Logger): Promise<FastifyInstanc
     };
     return reply.code(runner.caughtUp ? 200 : 503).send(body);
   });
+
+  // Before anything else a request costs: a connection's pipelined requests beyond the bound are shed (overload.ts).
+  registerLoadShedding(server, app.config.TIENDO_MAX_IN_FLIGHT_PER_CONNECTION);
 
   // Issue 10: /health/live, /health/ready, /metrics, request and correlation ids; subscriptions, notifications, webhooks.
   const operations = await registerOperations(server, app);

@@ -100,6 +100,8 @@ export class SqliteEventStore implements EventStore {
   private dataVersion = 0;
   /** Commits by other connections seen so far (changes of data_version). */
   private othersCommits = 0;
+  /** The highest position this connection committed (a subscription behind it has more to read). */
+  private committed = 0;
   private readonly stmt;
 
   private readonly busyGiveUpMs: number;
@@ -242,8 +244,10 @@ export class SqliteEventStore implements EventStore {
     }
     batch.forEach((p, i) => {
       const o = outcomes[i]!;
-      if (o.ok) p.resolve(o.value);
-      else p.reject(o.error);
+      if (o.ok) {
+        this.committed = Math.max(this.committed, Number(o.value.position));
+        p.resolve(o.value);
+      } else p.reject(o.error);
     });
     const waiters = this.waiters;
     this.waiters = new Set();
@@ -369,6 +373,9 @@ export class SqliteEventStore implements EventStore {
         if (rows.length < PAGE) {
           if (stopped) return;
           yield { kind: 'caughtUp', position: checkpoint === 0 ? null : String(checkpoint) };
+          // Appends committed while the consumer handled the page (it may await, e.g. a snapshot being
+          // written) woke no one: read them now rather than wait for the next append or POLL_MS.
+          if (store.committed > checkpoint) continue;
           await waitForAppend();
         }
       }

@@ -4,8 +4,14 @@ import { Views } from './views.js';
 import { BLOCK, type ReadModel } from './read-model.js';
 import type { Snapshots } from './snapshots.js';
 
-/** Replays kept (most recently used first): at a million events each holds a national read model, ~130 MB. */
-const ASOF_CACHE = 4;
+/**
+ * Replays kept (most recently used first): two, for `compare`'s two instants. At a million events each
+ * holds a national read model, about 60 MiB of heap after a GC; four of them were most of the live
+ * heap the server kept after the bench's asOf phase (bench/README.md).
+ */
+export const ASOF_CACHE = 2;
+/** A replay unused this long is dropped: its memory comes back once nobody browses that instant. */
+export const ASOF_IDLE_MS = 60_000;
 const REPLAY_PAGE = 5000;
 
 /**
@@ -16,7 +22,8 @@ const REPLAY_PAGE = 5000;
  * counted in a block yet. Recent replays are cached until an event that occurred before them arrives.
  */
 export class AsOf {
-  private cache: { at: string; views: Views }[] = [];
+  private cache: { at: string; views: Views; usedAt: number }[] = [];
+  private sweeper: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly model: ReadModel, private readonly snapshots: Snapshots, private readonly store: EventStore,
@@ -28,6 +35,7 @@ export class AsOf {
     if (model.views.lastOccurredAt === null || at >= model.views.lastOccurredAt) return model.views;
     const hit = this.cache.find((c) => c.at === at);
     if (hit) {
+      hit.usedAt = Date.now();
       this.cache = [hit, ...this.cache.filter((c) => c !== hit)];
       return hit.views;
     }
@@ -63,9 +71,22 @@ export class AsOf {
       if (page.length < REPLAY_PAGE) break;
       pos = page[page.length - 1]!.position;
     }
-    this.cache.unshift({ at, views });
+    this.cache.unshift({ at, views, usedAt: Date.now() });
     this.cache.length = Math.min(this.cache.length, ASOF_CACHE);
+    this.sweepLater();
     return views;
+  }
+
+  /** Drops, every ASOF_IDLE_MS while any is kept, the replays unused for that long. */
+  private sweepLater(): void {
+    if (this.sweeper || this.cache.length === 0) return;
+    this.sweeper = setTimeout(() => {
+      this.sweeper = undefined;
+      const now = Date.now();
+      this.cache = this.cache.filter((c) => now - c.usedAt < ASOF_IDLE_MS);
+      this.sweepLater();
+    }, ASOF_IDLE_MS);
+    this.sweeper.unref?.();
   }
 
   /** An event that occurred at `occurredAt` arrived: replays of later instants no longer hold. */
@@ -74,6 +95,8 @@ export class AsOf {
   }
 
   clear(): void {
+    clearTimeout(this.sweeper);
+    this.sweeper = undefined;
     this.cache = [];
   }
 }

@@ -17,7 +17,7 @@ export type { AppliedNotice } from './read-model.js';
 
 const FLUSH_EVERY = 1000;
 /**
- * Once caught up, the read model is written at most this often (and every FLUSH_EVERY events):
+ * Once caught up, the read model is written at most this often, between batches (and in a long backlog every 10 × FLUSH_EVERY events):
  * a transaction per group commit cost the writer as much as the appends (bench/README.md). Reads
  * use the in-memory views; a crash replays from the last checkpoint written, rows and checkpoint
  * being written together.
@@ -101,17 +101,19 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
           this.markReady();
           this.emit('caughtUp');
         }
+        // Live, at the end of a batch: its events are visible before the snapshot is taken, and one still being written is not waited for.
+        if (this.snapshots.due() && this.snapshots.idle) await this.snapshots.take();
         continue;
       }
       const notice = this.model.apply(item.event);
       if (notice) {
         this.asOfViews.dropStale(notice.event.meta.occurredAt);
-        if (this.model.pending >= FLUSH_EVERY) this.model.flush();
         this.resolveWaiters();
         this.emit('applied', notice);
+        // Live, the timer writes between batches (flushSoon); in the middle of one only a long backlog is written.
+        if (this.model.pending >= (this.caughtUp ? 10 * FLUSH_EVERY : FLUSH_EVERY)) this.model.flush();
       }
-      // After the waiters: they need not wait for the snapshot.
-      if (this.snapshots.due()) await this.snapshots.take();
+      if (!this.caughtUp && this.snapshots.due()) await this.snapshots.take();
     }
   }
 

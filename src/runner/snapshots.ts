@@ -38,6 +38,8 @@ export class Snapshots {
   private last: { seq: number; base: number; deltas: number } | null = null;
   /** The snapshot being compressed and written, if any: one at a time, awaited before closing. */
   private writing: Promise<void> = Promise.resolve();
+  /** Whether a snapshot is being compressed and written now. */
+  private busy = false;
   /** A snapshot was not written: the next one is full, so that no delta builds on a missing one. */
   private lost = false;
   /**
@@ -73,6 +75,11 @@ export class Snapshots {
     this.lines = on ? new Map() : null;
   }
 
+  /** No snapshot being written: the live runner takes one only then, so that it never waits for one. */
+  get idle(): boolean {
+    return !this.busy;
+  }
+
   due(): boolean {
     const views = this.model.views;
     return this.model.seq - (this.last?.seq ?? 0) >= this.every && !!views.position && !!views.lastOccurredAt;
@@ -96,6 +103,7 @@ export class Snapshots {
     this.last = { seq: taken.seq, base, deltas: full ? 0 : this.last!.deltas + 1 };
     this.lost = false;
     const rows = full ? this.everyRow() : Buffer.concat(changed);
+    this.busy = true;
     this.writing = deflateRawAsync(rows, { level: 1 }).then((blob) => {
       if (!model.db.open) return;
       model.db.prepare('INSERT OR REPLACE INTO snapshots (seq, base, position, last_occurred_at, rows) VALUES (?, ?, ?, ?, ?)')
@@ -103,7 +111,7 @@ export class Snapshots {
     }).catch((error: unknown) => {
       this.lost = true;
       this.log?.error({ err: error, seq: taken.seq }, 'snapshot of the read model not written; asOf replays from an earlier one');
-    });
+    }).finally(() => (this.busy = false));
   }
 
   /** Resolves once the snapshot being written is. */

@@ -2,13 +2,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { HISTORY_END_MS, HISTORY_START_MS, runWorkload } from '../../bench/workload.js';
 import { createApp } from '../../src/app/app.js';
 import { Config } from '../../src/config.js';
 import { encode } from '../../src/events.js';
 import { SqliteEventStore } from '../../src/eventstore/sqlite.js';
 import { ProjectionRunner } from '../../src/runner/runner.js';
+import { ASOF_CACHE, ASOF_IDLE_MS } from '../../src/runner/as-of.js';
 import { dump } from '../support/views-dump.js';
 
 describe('asOf from snapshots', () => {
@@ -59,6 +60,34 @@ describe('asOf from snapshots', () => {
     expect((await rebuilt.asOf(early)).tasks.size).toBe((await without.asOf(early)).tasks.size);
     for (const r of [without, rebuilt, followed]) await r.stop();
   }, 120_000);
+
+  it(`keeps the ${ASOF_CACHE} replays used last, and drops one unused for ${ASOF_IDLE_MS / 1000} s`, async () => {
+    const runner = new ProjectionRunner(store, join(dir, 'kept.db'), undefined, undefined, { snapshotEvery: 97 });
+    await runner.rebuild();
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    try {
+      const [a, b, c] = [instants[3]!, instants[9]!, instants[15]!];
+      const va = await runner.asOf(a);
+      const vb = await runner.asOf(b);
+      expect(await runner.asOf(a)).toBe(va);
+      expect(await runner.asOf(b)).toBe(vb);
+      await runner.asOf(c); // a third instant: the one used least recently (a) goes
+      expect(await runner.asOf(b)).toBe(vb);
+      const va2 = await runner.asOf(a);
+      expect(va2).not.toBe(va);
+      expect(dump(va2)).toEqual(dump(va));
+      // Used within the last ASOF_IDLE_MS: kept; then unused for longer: dropped.
+      vi.advanceTimersByTime(ASOF_IDLE_MS / 2);
+      expect(await runner.asOf(a)).toBe(va2);
+      vi.advanceTimersByTime(ASOF_IDLE_MS / 2 + 1);
+      expect(await runner.asOf(a)).toBe(va2);
+      vi.advanceTimersByTime(2 * ASOF_IDLE_MS + 1);
+      expect(await runner.asOf(a)).not.toBe(va2);
+    } finally {
+      vi.useRealTimers();
+      await runner.stop();
+    }
+  });
 
   it('keeps its snapshots across a restart', async () => {
     const first = new ProjectionRunner(store, join(dir, 'restart.db'), undefined, undefined, { snapshotEvery: 113 });
