@@ -68,9 +68,9 @@ describe('rebuild equals a reference fold of the same events', () => {
     expect(dump(rebuilt.views)).toEqual(dump(live.views));
     const from = new Date(HISTORY_START_MS).toISOString();
     const to = new Date(HISTORY_END_MS + 86_400_000).toISOString();
-    const changes = rebuilt.commitmentChanges(from, to);
+    const changes = await rebuilt.commitmentChanges(from, to);
     expect(changes.length).toBeGreaterThan(0);
-    expect(changes).toEqual(live.commitmentChanges(from, to));
+    expect(changes).toEqual(await live.commitmentChanges(from, to));
     const page = { first: 10_000 };
     const log = (await rebuilt.auditLog(page)).records;
     expect(log.length).toBeGreaterThan(2900);
