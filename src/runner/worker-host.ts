@@ -1,5 +1,3 @@
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { HistoryEntry } from '../../projections/history.js';
@@ -76,7 +74,7 @@ export class WorkerHost {
 
   start(follow = true): void {
     // The sources are TypeScript run through tsx, whose loader a worker does not inherit: it registers it first.
-    const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api')).href;
+    const tsx = import.meta.resolve('tsx/esm/api');
     const entry = new URL('./worker.ts', import.meta.url).href;
     const code = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
     const data: WorkerData = { ...this.data, follow, generation: this.generation++ };
