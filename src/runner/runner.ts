@@ -71,7 +71,6 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
       this.host = new WorkerHost({ eventsFile: sqlite.file, viewsFile: file, snapshotEvery: options.snapshotEvery, logLevel: log?.level ?? 'silent' }, {
         batch: (b) => this.applyBatch(b),
         caughtUp: () => this.nowCaughtUp(),
-        lost: () => (this.caughtUp = false),
       }, log);
       sqlite.onCommitted = () => this.host?.nudge();
     }
@@ -110,7 +109,7 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
       if (item.kind === 'caughtUp') {
         if (this.caughtUp) this.flushSoon();
         else this.model.flush();
-        if (!this.caughtUp) this.nowCaughtUp();
+        this.nowCaughtUp();
         continue;
       }
       const notice = this.model.apply(item.event);
@@ -126,6 +125,7 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
   }
 
   private nowCaughtUp(): void {
+    if (this.caughtUp) return; // a restarted worker catching up again
     this.caughtUp = true;
     this.markReady();
     this.emit('caughtUp');
@@ -243,7 +243,10 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
 
   /** A page of the audit log (src/runner/audit-table.ts), every event the views hold included. */
   async auditLog(query: AuditQuery): Promise<AuditRecordPage> {
-    const { rows, ...page } = this.host ? await this.host.request<AuditPage>({ op: 'auditRows', query }) : this.auditRows(query);
+    const host = this.host;
+    const { rows, ...page } = host
+      ? { ...await host.request<Omit<AuditPage, 'count'>>({ op: 'auditRows', query }), count: () => host.request<number>({ op: 'auditCount', query }) }
+      : this.auditRows(query);
     // The log keeps no copy of the events: each is read back from the store where it stands.
     const events = await Promise.all(rows.map((r) => this.store.readStream(r.stream, { fromRevision: r.revision, maxCount: 1 })));
     return { ...page, records: rows.flatMap((r, i) => events[i]!.slice(0, 1).map((e) => auditRecord(e, r.seq, r.units))) };

@@ -27,7 +27,9 @@ export interface Batch { notices: PostedNotice[]; position: string | null; lastO
 
 export type Request =
   | { op: 'commitmentChanges'; from: string; to: string }
+  /** The page without its count (a function does not cross threads): `auditCount` asks for that. */
   | { op: 'auditRows'; query: AuditQuery }
+  | { op: 'auditCount'; query: AuditQuery }
   | { op: 'rebuild' };
 
 export type ToWorker =
@@ -46,14 +48,14 @@ export type FromWorker =
 export interface HostHandlers {
   batch(batch: Batch): void;
   caughtUp(): void;
-  /** The worker died and is being restarted: the views stay as they are until it catches up again. */
-  lost(): void;
 }
 
 /**
  * The main thread's side of the projection worker (worker.ts): starts it, passes it requests that
  * read what only it writes (commitment changes, the audit log, a rebuild), and restarts it when it
  * dies — from its checkpoint in views.db; events the main thread applied already are skipped there.
+ * Meanwhile queries answer from the views as they stand (complete up to their position) and
+ * mutations wait for theirs to be applied (waitFor), as when a catch-up lags.
  */
 export class WorkerHost {
   private worker: Worker | undefined;
@@ -119,7 +121,6 @@ export class WorkerHost {
     }
     const now = Date.now();
     this.deaths = [...this.deaths.filter((t) => now - t < 60_000), now];
-    this.on.lost();
     if (this.deaths.length > MAX_DEATHS_A_MINUTE) {
       // Never a server answering from a read model that no longer moves: out, for the supervisor to restart.
       this.log?.fatal({ code, deaths: this.deaths.length }, 'projection worker keeps dying: exiting');

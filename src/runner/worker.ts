@@ -22,8 +22,12 @@ const send = (m: FromWorker) => port.postMessage(m);
 const log = pino({ level: data.logLevel, base: { service: 'tiendo', thread: 'projections' } });
 const store = new SqliteEventStore(data.eventsFile);
 const runner = new ProjectionRunner(store, data.viewsFile, log, undefined, { snapshotEvery: data.snapshotEvery });
-/** Fault injection for the e2e test of a dying worker (test/e2e/runner-worker.test.ts); read only under NODE_ENV=test. */
-const crashAt = process.env.NODE_ENV === 'test' && data.generation === 0 ? process.env.TIENDO_TEST_RUNNER_WORKER_CRASH_AT : undefined;
+/**
+ * Fault injection for the e2e test of a dying worker (test/e2e/runner-worker.test.ts), read only
+ * under NODE_ENV=test: the first CRASH_TIMES workers (default 1) die on applying CRASH_AT.
+ */
+const crashAt = process.env.NODE_ENV === 'test' && data.generation < Number(process.env.TIENDO_TEST_RUNNER_WORKER_CRASH_TIMES ?? 1)
+  ? process.env.TIENDO_TEST_RUNNER_WORKER_CRASH_AT : undefined;
 
 let notices: PostedNotice[] = [];
 let posted: string | null = null;
@@ -69,8 +73,13 @@ async function answer(id: number, request: Request): Promise<void> {
       case 'commitmentChanges':
         value = await runner.commitmentChanges(request.from, request.to);
         break;
-      case 'auditRows':
-        value = runner.auditRows(request.query);
+      case 'auditRows': {
+        const { rows, hasNextPage } = runner.auditRows(request.query);
+        value = { rows, hasNextPage };
+        break;
+      }
+      case 'auditCount':
+        value = await runner.auditRows(request.query).count();
         break;
       case 'rebuild':
         value = await runner.rebuild((done) => send({ type: 'progress', done }));
