@@ -152,7 +152,8 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
     if (batch.position !== null && (views.position === null || this.store.comparePositions(batch.position, views.position) > 0)) {
       views.position = batch.position;
     }
-    if (batch.lastOccurredAt !== null) views.lastOccurredAt = batch.lastOccurredAt;
+    // A maximum (as Views.apply keeps it): a restarted worker, behind this thread, never moves it back.
+    if (batch.lastOccurredAt !== null && (views.lastOccurredAt === null || batch.lastOccurredAt > views.lastOccurredAt)) views.lastOccurredAt = batch.lastOccurredAt;
     this.workerUnreadable = batch.unreadable;
     this.resolveWaiters();
   }
