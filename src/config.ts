@@ -58,6 +58,8 @@ export const Config = z.object({
   TIENDO_RATE_LIMIT: z.coerce.number().int().min(1).default(6000),
   /** Executions of a query before mercurius compiles it with graphql-jit (issue 14, bench/README.md); 0: never. */
   TIENDO_GRAPHQL_JIT: z.coerce.number().int().min(0).default(2),
+  /** The live projection runner's fold and writes in a worker thread (src/runner/worker.ts; SQLite store only). */
+  TIENDO_RUNNER_WORKER: flag.default(false),
   NODE_ENV: z.string().default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   // Issue 10: reminders, webhooks (src/reminders, src/webhooks).

@@ -105,6 +105,8 @@ export class SqliteEventStore implements EventStore {
   private readonly stmt;
 
   private readonly busyGiveUpMs: number;
+  /** Called after each group commit: the projection worker (src/runner/worker-host.ts) is woken by it, not by its 10 ms watch. */
+  onCommitted: (() => void) | undefined;
 
   constructor(readonly file: string, options: SqliteStoreOptions = {}) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
@@ -252,6 +254,7 @@ export class SqliteEventStore implements EventStore {
     const waiters = this.waiters;
     this.waiters = new Set();
     for (const w of waiters) w();
+    this.onCommitted?.();
   }
 
   /** Another process held the write lock past busy_timeout: the batch goes first in the next flush, or gives up. */

@@ -46,7 +46,7 @@ export async function makeReport(app: App, req: ReportRequest): Promise<ReportCo
   const live = app.runner.views;
   if (!live.units.has(req.unitId)) throw new Error(`unit ${req.unitId} not found`);
   const views = await app.runner.asOf(at);
-  const changes = app.runner.commitmentChanges(windowStart, windowEnd < at ? windowEnd : at).map((r) => r.entry);
+  const changes = (await app.runner.commitmentChanges(windowStart, windowEnd < at ? windowEnd : at)).map((r) => r.entry);
   return buildReportContent({
     views, live, unitId: req.unitId, period: req.period, at, generatedAt: req.now,
     dueSoonDays: app.config.TIENDO_DUE_SOON_DAYS, dueRules: app.config.TIENDO_REPORT_DUE_DAYS, changes,

@@ -75,8 +75,8 @@ export interface AuditPage {
   /** The rows after the cursor, at most `first`, oldest first. */
   rows: AuditRow[];
   hasNextPage: boolean;
-  /** Every record the filter lets through: counted on request, it reads every match. */
-  count: () => number;
+  /** Every record the filter lets through: counted on request, it reads every match (by the projection worker, when there is one). */
+  count: () => number | Promise<number>;
 }
 
 const INDEXES = `

@@ -68,7 +68,14 @@ export class ReadModel {
   private newBlocks: { lastSeq: number; afterPosition: string | null; lastPosition: string; minOccurredAt: string }[] = [];
   private persistTx: (() => void) | undefined;
 
-  constructor(file: string, readonly decodeEvent: (r: RecordedEvent) => DomainEnvelope, private readonly log?: Logger) {
+  /**
+   * `follower`: the file is written by another thread (the projection worker, worker.ts): this one
+   * reads it (restore, asOf's snapshots and blocks) and never writes.
+   */
+  constructor(
+    file: string, readonly decodeEvent: (r: RecordedEvent) => DomainEnvelope, private readonly log?: Logger,
+    readonly follower = false,
+  ) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
@@ -84,11 +91,15 @@ export class ReadModel {
 
   /** Loads the persisted rows; false when the projections changed and the read model was wiped. */
   load(): boolean {
-    if (this.meta('projectionVersion') !== PROJECTION_VERSION) {
-      this.log?.info({ from: this.meta('projectionVersion') ?? null, to: PROJECTION_VERSION }, 'projections changed: rebuilding read model');
-      this.wipe();
-      return false;
-    }
+    if (this.restore()) return true;
+    this.log?.info({ from: this.meta('projectionVersion') ?? null, to: PROJECTION_VERSION }, 'projections changed: rebuilding read model');
+    this.wipe();
+    return false;
+  }
+
+  /** The persisted rows and checkpoint into the views; false (nothing read) when the projections changed. */
+  restore(): boolean {
+    if (this.meta('projectionVersion') !== PROJECTION_VERSION) return false;
     // Units first: other rows' indexes do not depend on them, but a reader may as soon as they load.
     for (const r of this.db.prepare<[], { kind: Row['kind']; id: string; json: string }>("SELECT kind, id, json FROM rows ORDER BY kind = 'unit' DESC").all()) {
       this.views.load({ kind: r.kind, id: r.id, value: JSON.parse(r.json) } as Row);
@@ -158,7 +169,7 @@ export class ReadModel {
 
   /** Rows and checkpoint in one transaction: exactly-once effect across crashes. */
   flush(): void {
-    if (!this.db.open || (this.pending === 0 && this.views.position === this.checkpoint && !this.audit.hasPending)) return;
+    if (this.follower || !this.db.open || (this.pending === 0 && this.views.position === this.checkpoint && !this.audit.hasPending)) return;
     (this.persistTx ??= this.persist())();
     this.checkpoint = this.views.position;
     this.dirty.clear();

@@ -3,15 +3,17 @@ import type { Logger } from 'pino';
 import type { HistoryEntry } from '../../projections/history.js';
 import { auditRecord } from '../../projections/audit.js';
 import type { EventStore, RecordedEvent, Subscription } from '../eventstore/port.js';
+import type { SqliteEventStore } from '../eventstore/sqlite.js';
 import { type DomainEnvelope, decode, decodeOwn } from '../events.js';
 import { taskStream } from '../tasks/events.js';
-import type { Views } from './views.js';
-import type { AuditQuery, AuditRecordPage } from './audit-table.js';
+import { Views } from './views.js';
+import type { AuditPage, AuditQuery, AuditRecordPage } from './audit-table.js';
 import { type AppliedNotice, ReadModel } from './read-model.js';
 import { SNAPSHOT_EVERY, Snapshots } from './snapshots.js';
 import { AsOf } from './as-of.js';
 import { rebuild } from './rebuild.js';
 import { TaskHistories } from './task-histories.js';
+import { type Batch, WorkerHost } from './worker-host.js';
 
 export type { AppliedNotice } from './read-model.js';
 
@@ -44,6 +46,9 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
   private readonly histories = new TaskHistories((taskId, fromRevision, upToRevision) =>
     this.events(taskStream(taskId), { fromRevision, upToRevision }));
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
+  /** TIENDO_RUNNER_WORKER: the fold and its writes run in a worker thread (worker.ts); this thread's views load the rows it posts. */
+  private readonly host: WorkerHost | undefined;
+  private workerUnreadable = 0;
   caughtUp = false;
   readonly ready: Promise<void>;
   private markReady!: () => void;
@@ -52,14 +57,25 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
   /**
    * `decodeEvent`: how stored events are read (the default registry's decode; a test's own upcasters).
    * `snapshotEvery`: events between snapshots of the read model (SNAPSHOT_EVERY; Infinity: none).
+   * `worker`: run the live fold in a worker thread, when the store is a SQLite file and events are
+   * decoded by the default registry (otherwise, EventStoreDB included, it stays in this thread).
    */
   constructor(
     private readonly store: EventStore, file: string, private readonly log?: Logger,
     private readonly decodeEvent: (r: RecordedEvent) => DomainEnvelope = decode,
-    options: { snapshotEvery?: number } = {},
+    options: { snapshotEvery?: number; worker?: boolean } = {},
   ) {
     super();
-    this.model = new ReadModel(file, decodeEvent, log);
+    const sqlite = store.name === 'sqlite' ? store as SqliteEventStore : undefined;
+    if (options.worker && !sqlite) log?.warn({ store: store.name }, 'TIENDO_RUNNER_WORKER applies to the SQLite store only: projections run in this thread');
+    if (options.worker && sqlite && sqlite.file !== ':memory:' && file !== ':memory:' && decodeEvent === decode) {
+      this.host = new WorkerHost({ eventsFile: sqlite.file, viewsFile: file, snapshotEvery: options.snapshotEvery, logLevel: log?.level ?? 'silent' }, {
+        batch: (b) => this.applyBatch(b),
+        caughtUp: () => this.nowCaughtUp(),
+      }, log);
+      sqlite.onCommitted = () => this.host?.nudge();
+    }
+    this.model = new ReadModel(file, decodeEvent, log, this.host !== undefined);
     this.replayDecode = decodeEvent === decode && store.name === 'sqlite' ? decodeOwn : decodeEvent;
     this.snapshots = new Snapshots(this.model, options.snapshotEvery ?? SNAPSHOT_EVERY, log);
     this.asOfViews = new AsOf(this.model, this.snapshots, store, this.replayDecode);
@@ -74,11 +90,18 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
   }
 
   get unreadable(): number {
-    return this.model.unreadable;
+    return this.host ? this.workerUnreadable : this.model.unreadable;
   }
 
   /** Loads the persisted rows (or starts over when the projections changed) and follows the store. */
   start(): void {
+    if (this.host) {
+      // Before the worker starts: nobody writes the file while this thread reads it. The worker
+      // loads the same rows (or wipes them, and this thread starts empty as it does).
+      this.model.restore();
+      this.host.start();
+      return;
+    }
     if (this.model.load()) this.snapshots.resume();
     else this.snapshots.wipe();
     this.sub = this.store.subscribe({ fromPosition: this.model.checkpoint ?? 'start' });
@@ -96,11 +119,7 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
       if (item.kind === 'caughtUp') {
         if (this.caughtUp) this.flushSoon();
         else this.model.flush();
-        if (!this.caughtUp) {
-          this.caughtUp = true;
-          this.markReady();
-          this.emit('caughtUp');
-        }
+        this.nowCaughtUp();
         // Live, at the end of a batch: its events are visible before the snapshot is taken, and one still being written is not waited for.
         if (this.snapshots.due() && this.snapshots.idle) await this.snapshots.take();
         continue;
@@ -115,6 +134,40 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
       }
       if (!this.caughtUp && this.snapshots.due()) await this.snapshots.take();
     }
+  }
+
+  private nowCaughtUp(): void {
+    if (this.caughtUp) return; // a restarted worker catching up again
+    this.caughtUp = true;
+    this.markReady();
+    this.emit('caughtUp');
+  }
+
+  /**
+   * A batch from the worker: its rows loaded through Views.load (the path that restores persisted
+   * rows, indexes kept true), `applied` emitted per event as the in-thread runner does, and the
+   * position moved before the waiters are looked at. Events at or before the position are skipped:
+   * a restarted worker replays from its checkpoint, which may be behind what this thread applied.
+   */
+  private applyBatch(batch: Batch): void {
+    const views = this.model.views;
+    for (const n of batch.notices) {
+      const { event, row, notification } = n;
+      if (views.position !== null && this.store.comparePositions(event.position, views.position) <= 0) continue;
+      const before = row?.kind === 'task' ? views.tasks.get(row.id) ?? null : null;
+      if (row) views.load(row);
+      if (notification) views.load(notification);
+      views.position = event.position;
+      this.asOfViews.dropStale(event.meta.occurredAt);
+      this.emit('applied', row?.kind === 'task' ? { ...n, task: { before, after: row.value } } : n);
+    }
+    if (batch.position !== null && (views.position === null || this.store.comparePositions(batch.position, views.position) > 0)) {
+      views.position = batch.position;
+    }
+    // A maximum (as Views.apply keeps it): a restarted worker, behind this thread, never moves it back.
+    if (batch.lastOccurredAt !== null && (views.lastOccurredAt === null || batch.lastOccurredAt > views.lastOccurredAt)) views.lastOccurredAt = batch.lastOccurredAt;
+    this.workerUnreadable = batch.unreadable;
+    this.resolveWaiters();
   }
 
   private flushSoon(): void {
@@ -192,7 +245,8 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
   }
 
   /** Commitment changes in a window, oldest first, for the caller to filter by unit and visibility. */
-  commitmentChanges(from: string, to: string): { seq: number; entry: HistoryEntry }[] {
+  async commitmentChanges(from: string, to: string): Promise<{ seq: number; entry: HistoryEntry }[]> {
+    if (this.host) return this.host.request({ op: 'commitmentChanges', from, to });
     // Read from SQLite: write what is pending first, so a reader sees every event the views hold.
     if (this.model.newCommitments.length > 0) this.model.flush();
     return this.model.db.prepare<[string, string], { json: string; seq: number }>(
@@ -202,15 +256,33 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
 
   /** A page of the audit log (src/runner/audit-table.ts), every event the views hold included. */
   async auditLog(query: AuditQuery): Promise<AuditRecordPage> {
-    if (this.model.audit.hasPending) this.model.flush();
-    const { rows, ...page } = this.model.audit.page(query);
+    const host = this.host;
+    const { rows, ...page } = host
+      ? { ...await host.request<Omit<AuditPage, 'count'>>({ op: 'auditRows', query }), count: () => host.request<number>({ op: 'auditCount', query }) }
+      : this.auditRows(query);
     // The log keeps no copy of the events: each is read back from the store where it stands.
     const events = await Promise.all(rows.map((r) => this.store.readStream(r.stream, { fromRevision: r.revision, maxCount: 1 })));
     return { ...page, records: rows.flatMap((r, i) => events[i]!.slice(0, 1).map((e) => auditRecord(e, r.seq, r.units))) };
   }
 
+  /** The audit table's page, every event the views hold included (the worker answers it when there is one). */
+  auditRows(query: AuditQuery): AuditPage {
+    if (this.model.audit.hasPending) this.model.flush();
+    return this.model.audit.page(query);
+  }
+
   /** Applies every event from the start into a fresh read model (rebuild.ts), reporting progress. */
   async rebuild(onProgress?: (done: number) => void): Promise<number> {
+    if (this.host) {
+      // The worker rebuilds views.db (following nothing first when it was not started); this thread reads the result.
+      if (!this.host.started) this.host.start(false);
+      this.host.onProgress = onProgress;
+      const done = await this.host.request<number>({ op: 'rebuild' });
+      this.asOfViews.clear();
+      this.model.views = new Views();
+      this.model.restore();
+      return done;
+    }
     await this.stop(false);
     this.asOfViews.clear();
     return rebuild(this.model, this.snapshots, this.store, this.replayDecode, onProgress);
@@ -218,6 +290,11 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
 
   /** Stops following the store; `close` also closes the read-model database. */
   async stop(close = true): Promise<void> {
+    if (this.host) {
+      await this.host.stop();
+      if (close && this.model.db.open) this.model.db.close();
+      return;
+    }
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
     await this.sub?.stop();

@@ -31,7 +31,7 @@ export const taskResolvers = {
       if (f.unitId && !views.units.has(f.unitId)) throw notFound('UNIT', f.unitId);
       const kinds = f.kinds?.length ? new Set(f.kinds) : null;
       const see = canSee(ctx.actor, views);
-      const rows = ctx.tiendo.runner.commitmentChanges(f.from ?? '0000', f.to ?? '9999').filter(({ entry }) => {
+      const rows = (await ctx.tiendo.runner.commitmentChanges(f.from ?? '0000', f.to ?? '9999')).filter(({ entry }) => {
         const task = views.tasks.get(entry.taskId);
         return task && see(task) && (!kinds || kinds.has(entry.kind))
           && (!f.unitId || entry.leadUnitIds.some((u) => views.isWithin(u, f.unitId!)));
