@@ -16,45 +16,50 @@ export function evolveTask(state: TaskState, event: TaskEvent, at: string): Task
     };
   }
   if (!state) return state;
-  const task = { ...state, updatedAt: at };
+  // One copy of the task per event, updatedAt set in it: a rebuild folds about one per event.
   switch (event.type) {
     case 'TaskDelegated':
-      return { ...task, childIds: [...task.childIds, ...event.data.children.map((c) => c.taskId)] };
+      return { ...state, updatedAt: at, childIds: [...state.childIds, ...event.data.children.map((c) => c.taskId)] };
     case 'TaskReassigned':
       // One lead unit, never also a coordinator.
-      return { ...task, leadUnitId: event.data.leadUnitId, coordinatorIds: task.coordinatorIds.filter((c) => c !== event.data.leadUnitId) };
+      return { ...state, updatedAt: at, leadUnitId: event.data.leadUnitId, coordinatorIds: state.coordinatorIds.filter((c) => c !== event.data.leadUnitId) };
     case 'ProgressReported': {
-      const values = new Map(event.data.indicators.map((i) => [i.code, i.value]));
+      const reported = event.data.indicators;
       return {
-        ...task,
-        progress: event.data.percent ?? task.progress,
-        indicators: task.indicators.map((i) => (values.has(i.code) ? { ...i, actual: values.get(i.code)!, actualAt: at } : i)),
+        ...state, updatedAt: at,
+        progress: event.data.percent ?? state.progress,
+        indicators: reported.length === 0 ? state.indicators : state.indicators.map((i) => {
+          // The last value reported for a code counts (a report may name one twice).
+          let r;
+          for (let k = reported.length - 1; k >= 0 && !r; k--) if (reported[k]!.code === i.code) r = reported[k];
+          return r ? { ...i, actual: r.value, actualAt: at } : i;
+        }),
       };
     }
     case 'DeadlineExtensionRequested':
-      return { ...task, pendingExtension: { proposedDeadline: event.data.proposedDeadline, requestedAt: at } };
+      return { ...state, updatedAt: at, pendingExtension: { proposedDeadline: event.data.proposedDeadline, requestedAt: at } };
     case 'DeadlineExtensionApproved':
       return {
-        ...task, deadline: event.data.deadline, pendingExtension: null,
-        deadlines: [...task.deadlines, { since: dateAt(at), deadline: event.data.deadline }],
+        ...state, updatedAt: at, deadline: event.data.deadline, pendingExtension: null,
+        deadlines: [...state.deadlines, { since: dateAt(at), deadline: event.data.deadline }],
       };
     case 'DeadlineExtensionRejected':
-      return { ...task, pendingExtension: null };
+      return { ...state, updatedAt: at, pendingExtension: null };
     case 'CompletionReported':
       return {
-        ...task, phase: 'AWAITING_CONFIRMATION',
+        ...state, updatedAt: at, phase: 'AWAITING_CONFIRMATION',
         completion: { completedOn: event.data.completedOn, deadlineInForce: event.data.deadlineInForce },
       };
     case 'CompletionConfirmed':
-      return { ...task, phase: 'COMPLETED', progress: 100, pendingExtension: null };
+      return { ...state, updatedAt: at, phase: 'COMPLETED', progress: 100, pendingExtension: null };
     case 'CompletionRejected':
-      return { ...task, phase: 'OPEN', completion: null };
+      return { ...state, updatedAt: at, phase: 'OPEN', completion: null };
     case 'TaskPaused':
-      return { ...task, phase: 'PAUSED' };
+      return { ...state, updatedAt: at, phase: 'PAUSED' };
     case 'TaskResumed':
-      return { ...task, phase: 'OPEN' };
+      return { ...state, updatedAt: at, phase: 'OPEN' };
     case 'TaskCancelled':
-      return { ...task, phase: 'CANCELLED', pendingExtension: null };
+      return { ...state, updatedAt: at, phase: 'CANCELLED', pendingExtension: null };
     case 'DeadlineApproaching':
     case 'TaskBecameOverdue':
       // Reminders (src/reminders) are notices: the task, even its updatedAt, stays as it was.
