@@ -18,7 +18,7 @@ export async function rebuild(
   model.wipe();
   snapshots.wipe();
   snapshots.staging(true);
-  model.audit.bulkLoad(true);
+  model.bulkLoad(true);
   let done = 0;
   try {
     for (let from: string = 'start'; ;) {
@@ -34,7 +34,7 @@ export async function rebuild(
     }
   } finally {
     snapshots.staging(false);
-    model.audit.bulkLoad(false);
+    model.bulkLoad(false);
   }
   model.flush();
   await snapshots.settled();

@@ -191,6 +191,17 @@ export class Views implements UnitDirectory {
     }
   }
 
+  /** Every row, as `load` takes them. */
+  *rows(): Generator<Row> {
+    for (const [id, value] of this.units) yield { kind: 'unit', id, value };
+    for (const [id, value] of this.tasks) yield { kind: 'task', id, value };
+    for (const [id, value] of this.obstacles) yield { kind: 'obstacle', id, value };
+    for (const [id, value] of this.inspections) yield { kind: 'inspection', id, value };
+    for (const [id, value] of this.reports) yield { kind: 'report', id, value };
+    for (const [id, value] of this.notifications) yield { kind: 'notification', id, value };
+    for (const [id, value] of this.webhooks) yield { kind: 'webhook', id, value };
+  }
+
   get(id: string): UnitState | undefined {
     return this.units.get(id);
   }
