@@ -92,12 +92,13 @@ export class AuditTable {
    * kept up to date row by row, these indexes were about half of a rebuild (bench/README.md).
    */
   private bulk: 'loading' | 'finishing' | null = null;
-  private readonly streams = new Map<string, string[]>();
+  private readonly streams = new Map<string, readonly string[]>();
   private readonly statements = new Map<string, Database.Statement>();
   /** audit_names in memory, both ways; names not yet written are in `newNames`. */
   private ids = new Map<string, number>();
   private names: string[] = [];
   private newNames: number[] = [];
+  private joined = new WeakMap<readonly string[], string>();
   /** The views `add` files the current event in, read by `context` (made once: two closures per event were a tenth of `add`). */
   private views: Views | undefined;
   private readonly context: { -readonly [K in keyof AuditContext]: AuditContext[K] } = {
@@ -171,7 +172,7 @@ export class AuditTable {
     const putBlock = this.statement(`INSERT INTO audit_blocks (block, min_at_ms, max_at_ms) VALUES (?, ?, ?)
       ON CONFLICT (block) DO UPDATE SET min_at_ms = min(min_at_ms, excluded.min_at_ms), max_at_ms = max(max_at_ms, excluded.max_at_ms)`);
     const putStream = this.statement('INSERT OR REPLACE INTO audit_streams (stream, units) VALUES (?, ?)');
-    const streams = new Map<number, string[]>();
+    const streams = new Map<number, readonly string[]>();
     const blocks = new Map<number, [number, number]>();
     const records: unknown[] = [];
     let filed: unknown[] = [];
@@ -180,7 +181,7 @@ export class AuditTable {
       const atMs = instant(facts.at);
       const stream = this.idOf(event.stream);
       records.push(seq, atMs, this.idOf(facts.actorId), this.idOf(facts.action), entry.taskId === null ? null : this.idOf(entry.taskId),
-        stream, event.revision, entry.units.map((u) => this.idOf(u)).join(','));
+        stream, event.revision, this.idsOf(entry.units));
       for (const unit of entry.filedUnder) filed.push(this.idOf(unit), seq);
       if (entry.refile) {
         // In order: what was filed under the moved unit up to here is filed under its new ancestors.
@@ -200,7 +201,7 @@ export class AuditTable {
     this.insertRows('INSERT OR REPLACE INTO audit (seq, at_ms, actor, action, task, stream, revision, units) VALUES', 8, records);
     this.insertRows(putUnits, 2, filed);
     for (const [block, [min, max]] of blocks) putBlock.run(block, min, max);
-    for (const [stream, units] of streams) putStream.run(stream, units.map((u) => this.idOf(u)).join(','));
+    for (const [stream, units] of streams) putStream.run(stream, this.idsOf(units));
     this.pending = [];
     if (this.streams.size > STREAM_CACHE) this.streams.clear();
   }
@@ -227,6 +228,7 @@ export class AuditTable {
     this.ids = new Map();
     this.names = [];
     this.newNames = [];
+    this.joined = new WeakMap();
   }
 
   /** A page of the log, oldest first; the caller writes what is pending first. */
@@ -297,12 +299,19 @@ export class AuditTable {
     return unit <= Math.min(actor, kinds);
   }
 
-  private streamUnits(stream: string): string[] {
+  private streamUnits(stream: string): readonly string[] {
     const known = this.streams.get(stream);
     if (known) return known;
     const id = this.ids.get(stream);
     const row = id === undefined ? undefined : this.statement('SELECT units FROM audit_streams WHERE stream = ?').get(id) as { units: string } | undefined;
     return row ? this.namesOf(row.units) : [];
+  }
+
+  /** A list of units as audit.units and audit_streams.units keep it; a stream's list is one array shared by its events (auditEntry), so it is made once. */
+  private idsOf(units: readonly string[]): string {
+    let ids = this.joined.get(units);
+    if (ids === undefined) this.joined.set(units, (ids = units.map((u) => this.idOf(u)).join(',')));
+    return ids;
   }
 
   private namesOf(ids: string): string[] {
