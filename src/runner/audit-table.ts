@@ -32,6 +32,8 @@ CREATE TABLE IF NOT EXISTS audit_blocks (block INTEGER PRIMARY KEY, min_at_ms IN
 CREATE TABLE IF NOT EXISTS audit_streams (stream INTEGER PRIMARY KEY, units TEXT NOT NULL);
 `;
 const BLOCK_BITS = 10;
+/** seq < 2^32: a (unit, seq) pair is one number below 2^53 (AuditTable.loaded). */
+const SEQ_SPAN = 2 ** 32;
 /**
  * Entries kept before they are written on their own: the runner writes them with the rest every
  * 1000 events, except in a rebuild, which writes nothing else until its end (a crash in between
@@ -88,10 +90,14 @@ export class AuditTable {
   private pending: { entry: AuditEntry; event: RecordedEvent; seq: number }[] = [];
   /**
    * During a rebuild (`bulk`): the actor and action indexes are made once at the end, and the
-   * (unit, seq) entries go to a plain table in the order they come and into audit_units sorted, once:
-   * kept up to date row by row, these indexes were about half of a rebuild (bench/README.md).
+   * (unit, seq) entries are kept in `loaded` in the order they come and written to audit_units
+   * sorted, once: kept up to date row by row, these indexes were about half of a rebuild
+   * (bench/README.md); loaded into a table of their own and sorted by SQLite, a tenth.
    */
   private bulk: 'loading' | 'finishing' | null = null;
+  /** (unit, seq) entries of a rebuild, each `unit * 2^32 + seq`: sorted, they are audit_units' order. */
+  private loaded = new Float64Array(0);
+  private loadedCount = 0;
   private readonly streams = new Map<string, readonly string[]>();
   private readonly statements = new Map<string, Database.Statement>();
   /** audit_names in memory, both ways; names not yet written are in `newNames`. */
@@ -134,8 +140,10 @@ export class AuditTable {
   /** A rebuild starts (`true`: after wipe) or has applied its last event (`false`: the next write finishes it). */
   bulkLoad(on: boolean): void {
     if (on) {
-      this.db.exec('DROP INDEX IF EXISTS audit_actor; DROP INDEX IF EXISTS audit_action; CREATE TABLE IF NOT EXISTS audit_units_load (unit INTEGER NOT NULL, seq INTEGER NOT NULL);');
+      this.db.exec('DROP INDEX IF EXISTS audit_actor; DROP INDEX IF EXISTS audit_action;');
       this.bulk = 'loading';
+      this.loaded = new Float64Array(1 << 16);
+      this.loadedCount = 0;
     } else if (this.bulk === 'loading') {
       this.bulk = 'finishing';
     }
@@ -159,16 +167,27 @@ export class AuditTable {
   write(): void {
     if (this.pending.length > 0) this.writePending();
     if (this.bulk === 'finishing') {
-      this.db.exec(`INSERT OR IGNORE INTO audit_units (unit, seq) SELECT unit, seq FROM audit_units_load ORDER BY unit, seq;
-        DROP TABLE audit_units_load; ${INDEXES}`);
+      const sorted = this.loaded.subarray(0, this.loadedCount).sort();
+      let rows: number[] = [];
+      for (let i = 0; i < sorted.length; i++) {
+        if (i > 0 && sorted[i] === sorted[i - 1]) continue;
+        rows.push(Math.floor(sorted[i]! / SEQ_SPAN), sorted[i]! % SEQ_SPAN);
+        if (rows.length === ROWS_PER_STATEMENT * 2 * 100) {
+          this.insertRows('INSERT INTO audit_units (unit, seq) VALUES', 2, rows);
+          rows = [];
+        }
+      }
+      this.insertRows('INSERT INTO audit_units (unit, seq) VALUES', 2, rows);
+      this.db.exec(INDEXES);
       this.bulk = null;
+      this.loaded = new Float64Array(0);
+      this.loadedCount = 0;
     }
   }
 
   private writePending(): void {
-    const units = this.bulk ? 'audit_units_load' : 'audit_units';
-    const putUnits = `INSERT OR IGNORE INTO ${units} (unit, seq) VALUES`;
-    const refile = this.statement(`INSERT OR IGNORE INTO ${units} (unit, seq) SELECT ?, seq FROM ${units} WHERE unit = ?`);
+    const putUnits = 'INSERT OR IGNORE INTO audit_units (unit, seq) VALUES';
+    const refile = this.statement('INSERT OR IGNORE INTO audit_units (unit, seq) SELECT ?, seq FROM audit_units WHERE unit = ?');
     const putBlock = this.statement(`INSERT INTO audit_blocks (block, min_at_ms, max_at_ms) VALUES (?, ?, ?)
       ON CONFLICT (block) DO UPDATE SET min_at_ms = min(min_at_ms, excluded.min_at_ms), max_at_ms = max(max_at_ms, excluded.max_at_ms)`);
     const putStream = this.statement('INSERT OR REPLACE INTO audit_streams (stream, units) VALUES (?, ?)');
@@ -182,12 +201,17 @@ export class AuditTable {
       const stream = this.idOf(event.stream);
       records.push(seq, atMs, this.idOf(facts.actorId), this.idOf(facts.action), entry.taskId === null ? null : this.idOf(entry.taskId),
         stream, event.revision, this.idsOf(entry.units));
-      for (const unit of entry.filedUnder) filed.push(this.idOf(unit), seq);
-      if (entry.refile) {
-        // In order: what was filed under the moved unit up to here is filed under its new ancestors.
-        this.insertRows(putUnits, 2, filed);
-        filed = [];
-        for (const unit of entry.refile.under) refile.run(this.idOf(unit), this.idOf(entry.refile.unitId));
+      if (this.bulk) {
+        for (const unit of entry.filedUnder) this.load(this.idOf(unit), seq);
+        if (entry.refile) this.refileLoaded(this.idOf(entry.refile.unitId), entry.refile.under.map((u) => this.idOf(u)));
+      } else {
+        for (const unit of entry.filedUnder) filed.push(this.idOf(unit), seq);
+        if (entry.refile) {
+          // In order: what was filed under the moved unit up to here is filed under its new ancestors.
+          this.insertRows(putUnits, 2, filed);
+          filed = [];
+          for (const unit of entry.refile.under) refile.run(this.idOf(unit), this.idOf(entry.refile.unitId));
+        }
       }
       const block = blocks.get(seq >> BLOCK_BITS);
       if (block) {
@@ -204,6 +228,24 @@ export class AuditTable {
     for (const [stream, units] of streams) putStream.run(stream, this.idsOf(units));
     this.pending = [];
     if (this.streams.size > STREAM_CACHE) this.streams.clear();
+  }
+
+  private load(unit: number, seq: number): void {
+    if (this.loadedCount === this.loaded.length) {
+      const grown = new Float64Array(Math.max(1 << 16, this.loaded.length * 2));
+      grown.set(this.loaded);
+      this.loaded = grown;
+    }
+    this.loaded[this.loadedCount++] = unit * SEQ_SPAN + seq;
+  }
+
+  /** What was filed under `unit` so far (in a rebuild) filed under `under` too. */
+  private refileLoaded(unit: number, under: number[]): void {
+    const count = this.loadedCount;
+    for (let i = 0; i < count; i++) {
+      const key = this.loaded[i]!;
+      if (Math.floor(key / SEQ_SPAN) === unit) for (const u of under) this.load(u, key % SEQ_SPAN);
+    }
   }
 
   /** `values` (rows of `width` columns, flat) inserted ROWS_PER_STATEMENT rows a call: one call into SQLite per row was most of the log's cost. */
@@ -223,6 +265,8 @@ export class AuditTable {
     this.db.exec(`DELETE FROM audit; DELETE FROM audit_units; DELETE FROM audit_blocks; DELETE FROM audit_streams; DELETE FROM audit_names;
       DROP TABLE IF EXISTS audit_units_load; ${INDEXES}`);
     this.bulk = null;
+    this.loaded = new Float64Array(0);
+    this.loadedCount = 0;
     this.pending = [];
     this.streams.clear();
     this.ids = new Map();
