@@ -99,6 +99,8 @@ export class AuditTable {
   private loaded = new Float64Array(0);
   private loadedCount = 0;
   private readonly streams = new Map<string, readonly string[]>();
+  /** `streams` holds every stream recorded (since a wipe, until it outgrew STREAM_CACHE): one not in it is new, not to be looked up. */
+  private everyStream = false;
   private readonly statements = new Map<string, Database.Statement>();
   /** audit_names in memory, both ways; names not yet written are in `newNames`. */
   private ids = new Map<string, number>();
@@ -227,7 +229,10 @@ export class AuditTable {
     for (const [block, [min, max]] of blocks) putBlock.run(block, min, max);
     for (const [stream, units] of streams) putStream.run(stream, this.idsOf(units));
     this.pending = [];
-    if (this.streams.size > STREAM_CACHE) this.streams.clear();
+    if (this.streams.size > STREAM_CACHE) {
+      this.streams.clear();
+      this.everyStream = false;
+    }
   }
 
   private load(unit: number, seq: number): void {
@@ -269,6 +274,7 @@ export class AuditTable {
     this.loadedCount = 0;
     this.pending = [];
     this.streams.clear();
+    this.everyStream = true;
     this.ids = new Map();
     this.names = [];
     this.newNames = [];
@@ -346,6 +352,7 @@ export class AuditTable {
   private streamUnits(stream: string): readonly string[] {
     const known = this.streams.get(stream);
     if (known) return known;
+    if (this.everyStream) return [];
     const id = this.ids.get(stream);
     const row = id === undefined ? undefined : this.statement('SELECT units FROM audit_streams WHERE stream = ?').get(id) as { units: string } | undefined;
     return row ? this.namesOf(row.units) : [];
