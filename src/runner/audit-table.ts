@@ -87,7 +87,8 @@ CREATE INDEX IF NOT EXISTS audit_action ON audit (action, seq);
 `;
 
 export class AuditTable {
-  private pending: { entry: AuditEntry; event: RecordedEvent; seq: number }[] = [];
+  /** What is kept of each event until written: not the event (held that long, every event outlived the young generation). */
+  private pending: { entry: AuditEntry; seq: number; stream: string; revision: number; facts: ReturnType<typeof auditFacts> }[] = [];
   /**
    * During a rebuild (`bulk`): the actor and action indexes are made once at the end, and the
    * (unit, seq) entries are kept in `loaded` in the order they come and written to audit_units
@@ -161,7 +162,7 @@ export class AuditTable {
     this.context.streamUnits = this.streamUnits(event.stream);
     const entry = auditEntry(event, this.context);
     this.streams.set(event.stream, entry.streamUnits);
-    this.pending.push({ entry, event, seq });
+    this.pending.push({ entry, seq, stream: event.stream, revision: event.revision, facts: auditFacts(event) });
     if (this.pending.length >= WRITE_EVERY) this.db.transaction(() => this.write())();
   }
 
@@ -197,12 +198,11 @@ export class AuditTable {
     const blocks = new Map<number, [number, number]>();
     const records: unknown[] = [];
     let filed: unknown[] = [];
-    for (const { entry, event, seq } of this.pending) {
-      const facts = auditFacts(event);
+    for (const { entry, seq, stream: streamName, revision, facts } of this.pending) {
       const atMs = instant(facts.at);
-      const stream = this.idOf(event.stream);
+      const stream = this.idOf(streamName);
       records.push(seq, atMs, this.idOf(facts.actorId), this.idOf(facts.action), entry.taskId === null ? null : this.idOf(entry.taskId),
-        stream, event.revision, this.idsOf(entry.units));
+        stream, revision, this.idsOf(entry.units));
       if (this.bulk) {
         for (const unit of entry.filedUnder) this.load(this.idOf(unit), seq);
         if (entry.refile) this.refileLoaded(this.idOf(entry.refile.unitId), entry.refile.under.map((u) => this.idOf(u)));

@@ -3,7 +3,8 @@ import type { DomainEnvelope } from '../events.js';
 import type { ReadModel } from './read-model.js';
 import type { Snapshots } from './snapshots.js';
 
-const PAGE = 5000;
+/** Events read at a time: a page is held until folded, and a smaller one lets its events die in the young generation. */
+const PAGE = 1000;
 
 /**
  * Applies every event from the start into a fresh read model, reporting progress. Nothing is
