@@ -1,6 +1,6 @@
 import { dateAt } from '../shared/time.js';
 import type { TaskEvent } from './events.js';
-import type { TaskState } from './state.js';
+import type { Task, TaskState } from './state.js';
 
 /** Folds one event into the task. `at` is when it occurred (metadata.occurredAt). */
 export function evolveTask(state: TaskState, event: TaskEvent, at: string): TaskState {
@@ -16,57 +16,84 @@ export function evolveTask(state: TaskState, event: TaskEvent, at: string): Task
     };
   }
   if (!state) return state;
-  // One copy of the task per event, updatedAt set in it: a rebuild folds about one per event.
+  // Reminders (src/reminders) are notices: the task, even its updatedAt, stays as it was.
+  if (event.type === 'DeadlineApproaching' || event.type === 'TaskBecameOverdue') return state;
+  const task = copied(state, at);
   switch (event.type) {
     case 'TaskDelegated':
-      return { ...state, updatedAt: at, childIds: [...state.childIds, ...event.data.children.map((c) => c.taskId)] };
+      task.childIds = [...state.childIds, ...event.data.children.map((c) => c.taskId)];
+      break;
     case 'TaskReassigned':
       // One lead unit, never also a coordinator.
-      return { ...state, updatedAt: at, leadUnitId: event.data.leadUnitId, coordinatorIds: state.coordinatorIds.filter((c) => c !== event.data.leadUnitId) };
+      task.leadUnitId = event.data.leadUnitId;
+      task.coordinatorIds = state.coordinatorIds.filter((c) => c !== event.data.leadUnitId);
+      break;
     case 'ProgressReported': {
       const reported = event.data.indicators;
-      return {
-        ...state, updatedAt: at,
-        progress: event.data.percent ?? state.progress,
-        indicators: reported.length === 0 ? state.indicators : state.indicators.map((i) => {
+      task.progress = event.data.percent ?? state.progress;
+      if (reported.length > 0) {
+        task.indicators = state.indicators.map((i) => {
           // The last value reported for a code counts (a report may name one twice).
           let r;
           for (let k = reported.length - 1; k >= 0 && !r; k--) if (reported[k]!.code === i.code) r = reported[k];
           return r ? { ...i, actual: r.value, actualAt: at } : i;
-        }),
-      };
+        });
+      }
+      break;
     }
     case 'DeadlineExtensionRequested':
-      return { ...state, updatedAt: at, pendingExtension: { proposedDeadline: event.data.proposedDeadline, requestedAt: at } };
+      task.pendingExtension = { proposedDeadline: event.data.proposedDeadline, requestedAt: at };
+      break;
     case 'DeadlineExtensionApproved':
-      return {
-        ...state, updatedAt: at, deadline: event.data.deadline, pendingExtension: null,
-        deadlines: [...state.deadlines, { since: dateAt(at), deadline: event.data.deadline }],
-      };
+      task.deadline = event.data.deadline;
+      task.pendingExtension = null;
+      task.deadlines = [...state.deadlines, { since: dateAt(at), deadline: event.data.deadline }];
+      break;
     case 'DeadlineExtensionRejected':
-      return { ...state, updatedAt: at, pendingExtension: null };
+      task.pendingExtension = null;
+      break;
     case 'CompletionReported':
-      return {
-        ...state, updatedAt: at, phase: 'AWAITING_CONFIRMATION',
-        completion: { completedOn: event.data.completedOn, deadlineInForce: event.data.deadlineInForce },
-      };
+      task.phase = 'AWAITING_CONFIRMATION';
+      task.completion = { completedOn: event.data.completedOn, deadlineInForce: event.data.deadlineInForce };
+      break;
     case 'CompletionConfirmed':
-      return { ...state, updatedAt: at, phase: 'COMPLETED', progress: 100, pendingExtension: null };
+      task.phase = 'COMPLETED';
+      task.progress = 100;
+      task.pendingExtension = null;
+      break;
     case 'CompletionRejected':
-      return { ...state, updatedAt: at, phase: 'OPEN', completion: null };
+      task.phase = 'OPEN';
+      task.completion = null;
+      break;
     case 'TaskPaused':
-      return { ...state, updatedAt: at, phase: 'PAUSED' };
+      task.phase = 'PAUSED';
+      break;
     case 'TaskResumed':
-      return { ...state, updatedAt: at, phase: 'OPEN' };
+      task.phase = 'OPEN';
+      break;
     case 'TaskCancelled':
-      return { ...state, updatedAt: at, phase: 'CANCELLED', pendingExtension: null };
-    case 'DeadlineApproaching':
-    case 'TaskBecameOverdue':
-      // Reminders (src/reminders) are notices: the task, even its updatedAt, stays as it was.
-      return state;
+      task.phase = 'CANCELLED';
+      task.pendingExtension = null;
+      break;
     default: {
       const never: never = event;
       return never;
     }
   }
+  return task;
+}
+
+/**
+ * The task with `updatedAt` set, every field named: a new object, changed by evolveTask before it
+ * is returned and by nothing after. A spread with fields overridden (`{ ...state, updatedAt }`)
+ * took microseconds a copy in V8, the most of a rebuild's fold (nine events in ten are progress reports).
+ */
+function copied(t: Task, at: string): Task {
+  return {
+    id: t.id, title: t.title, description: t.description, output: t.output, source: t.source,
+    leadUnitId: t.leadUnitId, coordinatorIds: t.coordinatorIds, deadline: t.deadline, deadlines: t.deadlines,
+    confidential: t.confidential, parentId: t.parentId, childIds: t.childIds, indicators: t.indicators,
+    progress: t.progress, phase: t.phase, pendingExtension: t.pendingExtension, completion: t.completion,
+    assignedAt: t.assignedAt, updatedAt: at,
+  };
 }
