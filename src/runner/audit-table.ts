@@ -93,7 +93,7 @@ export class AuditTable {
    * During a rebuild (`bulk`): the actor and action indexes are made once at the end, and the
    * (unit, seq) entries are kept in `loaded` in the order they come and written to audit_units
    * sorted, once: kept up to date row by row, these indexes were about half of a rebuild
-   * (bench/README.md); loaded into a table of their own and sorted by SQLite, a tenth.
+   * (bench/README.md), and a load table sorted by SQLite at the end still a tenth of it.
    */
   private bulk: 'loading' | 'finishing' | null = null;
   /** (unit, seq) entries of a rebuild, each `unit * 2^32 + seq`: sorted, they are audit_units' order. */
