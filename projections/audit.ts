@@ -44,9 +44,9 @@ export interface AuditEntry {
   /** The task the event concerns, when it concerns one. */
   taskId: string | null;
   /** The units it concerns: AuditRecord.units. */
-  units: string[];
-  /** The units named in its stream, this event included: the next event's `streamUnits`. */
-  streamUnits: string[];
+  units: readonly string[];
+  /** The units named in its stream, this event included: the next event's `streamUnits` (shared with it, never changed). */
+  streamUnits: readonly string[];
   /** The units it concerns and every unit above them: a leader of any of them may read it. */
   filedUnder: string[];
   /** A unit moved in the tree (a merger re-parents it): all filed under it is filed under these too. */
@@ -70,13 +70,27 @@ const UNIT_LIST_FIELD = /^([a-z][A-Za-z]*UnitIds|coordinatorIds)$/;
 /** Deeper than the tree can be: a cycle in tampered data stops here. */
 const MAX_DEPTH = 64;
 
+/** What each data field name is, by the patterns above: a few dozen names, met once per event. */
+const fieldKinds = new Map<string, 'unit' | 'units' | 'children' | null>();
+const fieldKind = (key: string) => {
+  let kind = fieldKinds.get(key);
+  if (kind === undefined) {
+    kind = UNIT_FIELD.test(key) ? 'unit' : UNIT_LIST_FIELD.test(key) ? 'units' : key === 'children' ? 'children' : null;
+    fieldKinds.set(key, kind);
+  }
+  return kind;
+};
+
 function unitsNamedIn(data: unknown): string[] {
   if (!data || typeof data !== 'object') return [];
   const out: string[] = [];
-  for (const [key, value] of Object.entries(data as Record<string, unknown>)) {
-    if (typeof value === 'string' && UNIT_FIELD.test(key)) out.push(value);
-    else if (Array.isArray(value) && UNIT_LIST_FIELD.test(key)) out.push(...value.filter((v): v is string => typeof v === 'string'));
-    else if (key === 'children' && Array.isArray(value)) {
+  for (const key in data) {
+    const kind = fieldKind(key);
+    if (kind === null) continue;
+    const value = (data as Record<string, unknown>)[key];
+    if (typeof value === 'string' && kind === 'unit') out.push(value);
+    else if (Array.isArray(value) && kind === 'units') out.push(...value.filter((v): v is string => typeof v === 'string'));
+    else if (kind === 'children' && Array.isArray(value)) {
       // A delegation names the units it hands the task down to.
       for (const child of value) if (child && typeof (child as { leadUnitId?: unknown }).leadUnitId === 'string') out.push((child as { leadUnitId: string }).leadUnitId);
     }
@@ -93,7 +107,11 @@ function above(unitId: string, parentOf: AuditContext['parentOf']): string[] {
 /** Pure: what the log keeps of one stored event, given what came before it. */
 export function auditEntry(event: RecordedEvent, ctx: AuditContext): AuditEntry {
   const data = (event.data ?? {}) as Record<string, unknown>;
-  const streamUnits = [...new Set([...ctx.streamUnits, ...unitsNamedIn(data)])];
+  const named = unitsNamedIn(data);
+  // Most events name no unit their stream has not: the stream's list is then passed on as it is.
+  const streamUnits = named.every((u) => ctx.streamUnits.includes(u))
+    ? ctx.streamUnits
+    : [...new Set([...ctx.streamUnits, ...named])];
   const taskId = taskOf(event);
   const lead = taskId ? ctx.taskLead(taskId) : undefined;
   const units = lead && !streamUnits.includes(lead) ? [...streamUnits, lead] : streamUnits;

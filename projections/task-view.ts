@@ -11,7 +11,14 @@ export type TaskView = Task & { version: number; basis: Basis[] };
 export function evolveTaskView(view: TaskView | null, e: DomainEnvelope): TaskView | null {
   const next = evolveTask(view, e as unknown as TaskEvent, e.meta.occurredAt);
   if (!next) return null;
-  return { ...next, version: e.revision, basis: e.type === 'TaskAssigned' ? e.meta.basis : view!.basis };
+  const basis = e.type === 'TaskAssigned' ? e.meta.basis : view!.basis;
+  if (next === view) return { ...view, version: e.revision, basis };
+  // `next` is evolveTask's new object, referenced by nothing else yet: completed in place rather
+  // than copied a second time (a rebuild makes one of these per event).
+  const out = next as TaskView;
+  out.version = e.revision;
+  out.basis = basis;
+  return out;
 }
 
 /** One event of a task's stream with the view before and after it. */

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { type AuditEntry, type AuditRecord, auditEntry, auditFacts } from '../../projections/audit.js';
+import { type AuditContext, type AuditEntry, type AuditRecord, auditEntry, auditFacts } from '../../projections/audit.js';
 import type { RecordedEvent } from '../eventstore/port.js';
 import type { Views } from './views.js';
 
@@ -32,6 +32,8 @@ CREATE TABLE IF NOT EXISTS audit_blocks (block INTEGER PRIMARY KEY, min_at_ms IN
 CREATE TABLE IF NOT EXISTS audit_streams (stream INTEGER PRIMARY KEY, units TEXT NOT NULL);
 `;
 const BLOCK_BITS = 10;
+/** seq < 2^32: a (unit, seq) pair is one number below 2^53 (AuditTable.loaded). */
+const SEQ_SPAN = 2 ** 32;
 /**
  * Entries kept before they are written on their own: the runner writes them with the rest every
  * 1000 events, except in a rebuild, which writes nothing else until its end (a crash in between
@@ -85,19 +87,34 @@ CREATE INDEX IF NOT EXISTS audit_action ON audit (action, seq);
 `;
 
 export class AuditTable {
-  private pending: { entry: AuditEntry; event: RecordedEvent; seq: number }[] = [];
+  /** What is kept of each event until written: not the event (held that long, every event outlived the young generation). */
+  private pending: { entry: AuditEntry; seq: number; stream: string; revision: number; facts: ReturnType<typeof auditFacts> }[] = [];
   /**
    * During a rebuild (`bulk`): the actor and action indexes are made once at the end, and the
-   * (unit, seq) entries go to a plain table in the order they come and into audit_units sorted, once:
-   * kept up to date row by row, these indexes were about half of a rebuild (bench/README.md).
+   * (unit, seq) entries are kept in `loaded` in the order they come and written to audit_units
+   * sorted, once: kept up to date row by row, these indexes were about half of a rebuild
+   * (bench/README.md), and a load table sorted by SQLite at the end still a tenth of it.
    */
   private bulk: 'loading' | 'finishing' | null = null;
-  private readonly streams = new Map<string, string[]>();
+  /** (unit, seq) entries of a rebuild, each `unit * 2^32 + seq`: sorted, they are audit_units' order. */
+  private loaded = new Float64Array(0);
+  private loadedCount = 0;
+  private readonly streams = new Map<string, readonly string[]>();
+  /** `streams` holds every stream recorded (since a wipe, until it outgrew STREAM_CACHE): one not in it is new, not to be looked up. */
+  private everyStream = false;
   private readonly statements = new Map<string, Database.Statement>();
   /** audit_names in memory, both ways; names not yet written are in `newNames`. */
   private ids = new Map<string, number>();
   private names: string[] = [];
   private newNames: number[] = [];
+  private joined = new WeakMap<readonly string[], string>();
+  /** The views `add` files the current event in, read by `context` (made once: two closures per event were a tenth of `add`). */
+  private views: Views | undefined;
+  private readonly context: { -readonly [K in keyof AuditContext]: AuditContext[K] } = {
+    streamUnits: [],
+    taskLead: (taskId) => this.views!.tasks.get(taskId)?.leadUnitId,
+    parentOf: (unitId) => this.views!.units.get(unitId)?.parentId,
+  };
 
   constructor(private readonly db: Database.Database) {
     // Before PROJECTION_VERSION 9 the log held a JSON copy of each event and text keys: a read model
@@ -126,8 +143,10 @@ export class AuditTable {
   /** A rebuild starts (`true`: after wipe) or has applied its last event (`false`: the next write finishes it). */
   bulkLoad(on: boolean): void {
     if (on) {
-      this.db.exec('DROP INDEX IF EXISTS audit_actor; DROP INDEX IF EXISTS audit_action; CREATE TABLE IF NOT EXISTS audit_units_load (unit INTEGER NOT NULL, seq INTEGER NOT NULL);');
+      this.db.exec('DROP INDEX IF EXISTS audit_actor; DROP INDEX IF EXISTS audit_action;');
       this.bulk = 'loading';
+      this.loaded = new Float64Array(1 << 16);
+      this.loadedCount = 0;
     } else if (this.bulk === 'loading') {
       this.bulk = 'finishing';
     }
@@ -139,13 +158,11 @@ export class AuditTable {
 
   /** The event numbered `seq`, after the views applied it (their tree is the one it is filed in). */
   add(event: RecordedEvent, seq: number, views: Views): void {
-    const entry = auditEntry(event, {
-      streamUnits: this.streamUnits(event.stream),
-      taskLead: (taskId) => views.tasks.get(taskId)?.leadUnitId,
-      parentOf: (unitId) => views.units.get(unitId)?.parentId,
-    });
+    this.views = views;
+    this.context.streamUnits = this.streamUnits(event.stream);
+    const entry = auditEntry(event, this.context);
     this.streams.set(event.stream, entry.streamUnits);
-    this.pending.push({ entry, event, seq });
+    this.pending.push({ entry, seq, stream: event.stream, revision: event.revision, facts: auditFacts(event) });
     if (this.pending.length >= WRITE_EVERY) this.db.transaction(() => this.write())();
   }
 
@@ -153,35 +170,50 @@ export class AuditTable {
   write(): void {
     if (this.pending.length > 0) this.writePending();
     if (this.bulk === 'finishing') {
-      this.db.exec(`INSERT OR IGNORE INTO audit_units (unit, seq) SELECT unit, seq FROM audit_units_load ORDER BY unit, seq;
-        DROP TABLE audit_units_load; ${INDEXES}`);
+      const sorted = this.loaded.subarray(0, this.loadedCount).sort();
+      let rows: number[] = [];
+      for (let i = 0; i < sorted.length; i++) {
+        if (i > 0 && sorted[i] === sorted[i - 1]) continue;
+        rows.push(Math.floor(sorted[i]! / SEQ_SPAN), sorted[i]! % SEQ_SPAN);
+        if (rows.length === ROWS_PER_STATEMENT * 2 * 100) {
+          this.insertRows('INSERT INTO audit_units (unit, seq) VALUES', 2, rows);
+          rows = [];
+        }
+      }
+      this.insertRows('INSERT INTO audit_units (unit, seq) VALUES', 2, rows);
+      this.db.exec(INDEXES);
       this.bulk = null;
+      this.loaded = new Float64Array(0);
+      this.loadedCount = 0;
     }
   }
 
   private writePending(): void {
-    const units = this.bulk ? 'audit_units_load' : 'audit_units';
-    const putUnits = `INSERT OR IGNORE INTO ${units} (unit, seq) VALUES`;
-    const refile = this.statement(`INSERT OR IGNORE INTO ${units} (unit, seq) SELECT ?, seq FROM ${units} WHERE unit = ?`);
+    const putUnits = 'INSERT OR IGNORE INTO audit_units (unit, seq) VALUES';
+    const refile = this.statement('INSERT OR IGNORE INTO audit_units (unit, seq) SELECT ?, seq FROM audit_units WHERE unit = ?');
     const putBlock = this.statement(`INSERT INTO audit_blocks (block, min_at_ms, max_at_ms) VALUES (?, ?, ?)
       ON CONFLICT (block) DO UPDATE SET min_at_ms = min(min_at_ms, excluded.min_at_ms), max_at_ms = max(max_at_ms, excluded.max_at_ms)`);
     const putStream = this.statement('INSERT OR REPLACE INTO audit_streams (stream, units) VALUES (?, ?)');
-    const streams = new Map<number, string[]>();
+    const streams = new Map<number, readonly string[]>();
     const blocks = new Map<number, [number, number]>();
     const records: unknown[] = [];
     let filed: unknown[] = [];
-    for (const { entry, event, seq } of this.pending) {
-      const facts = auditFacts(event);
+    for (const { entry, seq, stream: streamName, revision, facts } of this.pending) {
       const atMs = instant(facts.at);
-      const stream = this.idOf(event.stream);
+      const stream = this.idOf(streamName);
       records.push(seq, atMs, this.idOf(facts.actorId), this.idOf(facts.action), entry.taskId === null ? null : this.idOf(entry.taskId),
-        stream, event.revision, entry.units.map((u) => this.idOf(u)).join(','));
-      for (const unit of entry.filedUnder) filed.push(this.idOf(unit), seq);
-      if (entry.refile) {
-        // In order: what was filed under the moved unit up to here is filed under its new ancestors.
-        this.insertRows(putUnits, 2, filed);
-        filed = [];
-        for (const unit of entry.refile.under) refile.run(this.idOf(unit), this.idOf(entry.refile.unitId));
+        stream, revision, this.idsOf(entry.units));
+      if (this.bulk) {
+        for (const unit of entry.filedUnder) this.load(this.idOf(unit), seq);
+        if (entry.refile) this.refileLoaded(this.idOf(entry.refile.unitId), entry.refile.under.map((u) => this.idOf(u)));
+      } else {
+        for (const unit of entry.filedUnder) filed.push(this.idOf(unit), seq);
+        if (entry.refile) {
+          // In order: what was filed under the moved unit up to here is filed under its new ancestors.
+          this.insertRows(putUnits, 2, filed);
+          filed = [];
+          for (const unit of entry.refile.under) refile.run(this.idOf(unit), this.idOf(entry.refile.unitId));
+        }
       }
       const block = blocks.get(seq >> BLOCK_BITS);
       if (block) {
@@ -195,9 +227,30 @@ export class AuditTable {
     this.insertRows('INSERT OR REPLACE INTO audit (seq, at_ms, actor, action, task, stream, revision, units) VALUES', 8, records);
     this.insertRows(putUnits, 2, filed);
     for (const [block, [min, max]] of blocks) putBlock.run(block, min, max);
-    for (const [stream, units] of streams) putStream.run(stream, units.map((u) => this.idOf(u)).join(','));
+    for (const [stream, units] of streams) putStream.run(stream, this.idsOf(units));
     this.pending = [];
-    if (this.streams.size > STREAM_CACHE) this.streams.clear();
+    if (this.streams.size > STREAM_CACHE) {
+      this.streams.clear();
+      this.everyStream = false;
+    }
+  }
+
+  private load(unit: number, seq: number): void {
+    if (this.loadedCount === this.loaded.length) {
+      const grown = new Float64Array(Math.max(1 << 16, this.loaded.length * 2));
+      grown.set(this.loaded);
+      this.loaded = grown;
+    }
+    this.loaded[this.loadedCount++] = unit * SEQ_SPAN + seq;
+  }
+
+  /** What was filed under `unit` so far (in a rebuild) filed under `under` too. */
+  private refileLoaded(unit: number, under: number[]): void {
+    const count = this.loadedCount;
+    for (let i = 0; i < count; i++) {
+      const key = this.loaded[i]!;
+      if (Math.floor(key / SEQ_SPAN) === unit) for (const u of under) this.load(u, key % SEQ_SPAN);
+    }
   }
 
   /** `values` (rows of `width` columns, flat) inserted ROWS_PER_STATEMENT rows a call: one call into SQLite per row was most of the log's cost. */
@@ -217,11 +270,15 @@ export class AuditTable {
     this.db.exec(`DELETE FROM audit; DELETE FROM audit_units; DELETE FROM audit_blocks; DELETE FROM audit_streams; DELETE FROM audit_names;
       DROP TABLE IF EXISTS audit_units_load; ${INDEXES}`);
     this.bulk = null;
+    this.loaded = new Float64Array(0);
+    this.loadedCount = 0;
     this.pending = [];
     this.streams.clear();
+    this.everyStream = true;
     this.ids = new Map();
     this.names = [];
     this.newNames = [];
+    this.joined = new WeakMap();
   }
 
   /** A page of the log, oldest first; the caller writes what is pending first. */
@@ -292,12 +349,20 @@ export class AuditTable {
     return unit <= Math.min(actor, kinds);
   }
 
-  private streamUnits(stream: string): string[] {
+  private streamUnits(stream: string): readonly string[] {
     const known = this.streams.get(stream);
     if (known) return known;
+    if (this.everyStream) return [];
     const id = this.ids.get(stream);
     const row = id === undefined ? undefined : this.statement('SELECT units FROM audit_streams WHERE stream = ?').get(id) as { units: string } | undefined;
     return row ? this.namesOf(row.units) : [];
+  }
+
+  /** A list of units as audit.units and audit_streams.units keep it; a stream's list is one array shared by its events (auditEntry), so it is made once. */
+  private idsOf(units: readonly string[]): string {
+    let ids = this.joined.get(units);
+    if (ids === undefined) this.joined.set(units, (ids = units.map((u) => this.idOf(u)).join(',')));
+    return ids;
   }
 
   private namesOf(ids: string): string[] {

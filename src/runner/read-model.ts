@@ -67,6 +67,11 @@ export class ReadModel {
   /** Blocks complete, not yet written. */
   private newBlocks: { lastSeq: number; afterPosition: string | null; lastPosition: string; minOccurredAt: string }[] = [];
   private persistTx: (() => void) | undefined;
+  /**
+   * A rebuild (rebuild.ts): every row of the views is new, so none is tracked in `dirty` and the
+   * flush at its end writes them all from the views.
+   */
+  private bulk = false;
 
   /**
    * `follower`: the file is written by another thread (the projection worker, worker.ts): this one
@@ -139,13 +144,23 @@ export class ReadModel {
     if (applied.row) this.markDirty(applied.row);
     if (applied.history) this.newCommitments.push(applied.history);
     if (applied.notification) this.markDirty(applied.notification);
-    return { ...applied, event };
+    // `applied` is the views' new object for this event: the notice is it, not a copy.
+    const notice = applied as AppliedNotice;
+    notice.event = event;
+    return notice;
   }
 
   private markDirty(row: Row): void {
     const key = rowKey(row);
-    this.dirty.set(key, row);
+    if (!this.bulk) this.dirty.set(key, row);
     this.sinceSnapshot.set(key, row);
+  }
+
+  /** A rebuild starts (`true`, after wipe) or has applied its last event (`false`, before its flush). */
+  bulkLoad(on: boolean): void {
+    this.bulk = on;
+    this.audit.bulkLoad(on);
+    if (!on) for (const row of this.views.rows()) this.dirty.set(rowKey(row), row);
   }
 
   private readonly persist = () => {

@@ -3,7 +3,8 @@ import type { DomainEnvelope } from '../events.js';
 import type { ReadModel } from './read-model.js';
 import type { Snapshots } from './snapshots.js';
 
-const PAGE = 5000;
+/** Events read at a time: a page is held until folded, and a smaller one lets its events die in the young generation. */
+const PAGE = 1000;
 
 /**
  * Applies every event from the start into a fresh read model, reporting progress. Nothing is
@@ -18,7 +19,7 @@ export async function rebuild(
   model.wipe();
   snapshots.wipe();
   snapshots.staging(true);
-  model.audit.bulkLoad(true);
+  model.bulkLoad(true);
   let done = 0;
   try {
     for (let from: string = 'start'; ;) {
@@ -34,7 +35,7 @@ export async function rebuild(
     }
   } finally {
     snapshots.staging(false);
-    model.audit.bulkLoad(false);
+    model.bulkLoad(false);
   }
   model.flush();
   await snapshots.settled();

@@ -89,43 +89,8 @@ export class Views implements UnitDirectory {
   private applyToStream(e: DomainEnvelope): Applied {
     this.position = e.position;
     if (!this.lastOccurredAt || e.meta.occurredAt > this.lastOccurredAt) this.lastOccurredAt = e.meta.occurredAt;
-    const at = e.meta.occurredAt;
     const prefix = e.stream.slice(0, e.stream.indexOf('-'));
-    const row = ((): Row | undefined => {
-      switch (prefix) {
-        case 'unit': {
-          const id = (e.data as { unitId: string }).unitId;
-          const value = evolveUnit(this.units.get(id) ?? null, e as unknown as UnitEvent);
-          return value ? { kind: 'unit', id, value } : undefined;
-        }
-        case 'obstacle': {
-          const id = (e.data as { obstacleId: string }).obstacleId;
-          const value = evolveObstacle(this.obstacles.get(id) ?? null, e as unknown as ObstacleEvent, at);
-          return value ? { kind: 'obstacle', id, value: { ...value, version: e.revision } } : undefined;
-        }
-        case 'inspection': {
-          const id = (e.data as { inspectionId: string }).inspectionId;
-          const value = evolveInspection(this.inspections.get(id) ?? null, e as unknown as InspectionEvent, at);
-          return value ? { kind: 'inspection', id, value: { ...value, version: e.revision } } : undefined;
-        }
-        case 'report': {
-          const id = e.stream.slice('report-'.length);
-          const value = evolveReport(this.reports.get(id) ?? null, e as unknown as ReportEvent, at);
-          return value ? { kind: 'report', id, value } : undefined;
-        }
-        case 'webhook': {
-          const id = (e.data as { webhookId: string }).webhookId;
-          const before = this.webhooks.get(id) ?? null;
-          const value = evolveWebhook(before, e as unknown as WebhookEvent, at);
-          return value ? {
-            kind: 'webhook', id,
-            value: { ...value, owner: before?.owner ?? e.meta.actor, position: before?.position ?? e.position, version: e.revision },
-          } : undefined;
-        }
-        default:
-          return undefined;
-      }
-    })();
+    const row = this.rowOf(e, prefix);
     if (row) {
       this.load(row);
       return { row };
@@ -135,11 +100,50 @@ export class Views implements UnitDirectory {
       const before = this.tasks.get(taskId) ?? null;
       const after = evolveTaskView(before, e);
       if (!after) return {};
-      this.load({ kind: 'task', id: taskId, value: after });
-      const history = this.withHistory && commitmentEventTypes.has(e.type) ? { history: historyEntry(before, after, e) } : {};
-      return { row: { kind: 'task', id: taskId, value: after }, task: { before, after }, ...history };
+      const row: Row = { kind: 'task', id: taskId, value: after };
+      this.load(row);
+      const history = this.withHistory && commitmentEventTypes.has(e.type) ? historyEntry(before, after, e) : undefined;
+      return history ? { row, task: { before, after }, history } : { row, task: { before, after } };
     }
     return {};
+  }
+
+  /** The row of any stream but a task's after the event (a method, not a closure made per event). */
+  private rowOf(e: DomainEnvelope, prefix: string): Row | undefined {
+    const at = e.meta.occurredAt;
+    switch (prefix) {
+      case 'unit': {
+        const id = (e.data as { unitId: string }).unitId;
+        const value = evolveUnit(this.units.get(id) ?? null, e as unknown as UnitEvent);
+        return value ? { kind: 'unit', id, value } : undefined;
+      }
+      case 'obstacle': {
+        const id = (e.data as { obstacleId: string }).obstacleId;
+        const value = evolveObstacle(this.obstacles.get(id) ?? null, e as unknown as ObstacleEvent, at);
+        return value ? { kind: 'obstacle', id, value: { ...value, version: e.revision } } : undefined;
+      }
+      case 'inspection': {
+        const id = (e.data as { inspectionId: string }).inspectionId;
+        const value = evolveInspection(this.inspections.get(id) ?? null, e as unknown as InspectionEvent, at);
+        return value ? { kind: 'inspection', id, value: { ...value, version: e.revision } } : undefined;
+      }
+      case 'report': {
+        const id = e.stream.slice('report-'.length);
+        const value = evolveReport(this.reports.get(id) ?? null, e as unknown as ReportEvent, at);
+        return value ? { kind: 'report', id, value } : undefined;
+      }
+      case 'webhook': {
+        const id = (e.data as { webhookId: string }).webhookId;
+        const before = this.webhooks.get(id) ?? null;
+        const value = evolveWebhook(before, e as unknown as WebhookEvent, at);
+        return value ? {
+          kind: 'webhook', id,
+          value: { ...value, owner: before?.owner ?? e.meta.actor, position: before?.position ?? e.position, version: e.revision },
+        } : undefined;
+      }
+      default:
+        return undefined;
+    }
   }
 
   /** Puts a row in place and keeps the indexes true; also how persisted rows are restored. */
@@ -189,6 +193,17 @@ export class Views implements UnitDirectory {
         return never;
       }
     }
+  }
+
+  /** Every row, as `load` takes them. */
+  *rows(): Generator<Row> {
+    for (const [id, value] of this.units) yield { kind: 'unit', id, value };
+    for (const [id, value] of this.tasks) yield { kind: 'task', id, value };
+    for (const [id, value] of this.obstacles) yield { kind: 'obstacle', id, value };
+    for (const [id, value] of this.inspections) yield { kind: 'inspection', id, value };
+    for (const [id, value] of this.reports) yield { kind: 'report', id, value };
+    for (const [id, value] of this.notifications) yield { kind: 'notification', id, value };
+    for (const [id, value] of this.webhooks) yield { kind: 'webhook', id, value };
   }
 
   get(id: string): UnitState | undefined {

@@ -1,6 +1,6 @@
 import { dateAt } from '../shared/time.js';
 import type { TaskEvent } from './events.js';
-import type { TaskState } from './state.js';
+import type { Task, TaskState } from './state.js';
 
 /** Folds one event into the task. `at` is when it occurred (metadata.occurredAt). */
 export function evolveTask(state: TaskState, event: TaskEvent, at: string): TaskState {
@@ -16,52 +16,84 @@ export function evolveTask(state: TaskState, event: TaskEvent, at: string): Task
     };
   }
   if (!state) return state;
-  const task = { ...state, updatedAt: at };
+  // Reminders (src/reminders) are notices: the task, even its updatedAt, stays as it was.
+  if (event.type === 'DeadlineApproaching' || event.type === 'TaskBecameOverdue') return state;
+  const task = copied(state, at);
   switch (event.type) {
     case 'TaskDelegated':
-      return { ...task, childIds: [...task.childIds, ...event.data.children.map((c) => c.taskId)] };
+      task.childIds = [...state.childIds, ...event.data.children.map((c) => c.taskId)];
+      break;
     case 'TaskReassigned':
       // One lead unit, never also a coordinator.
-      return { ...task, leadUnitId: event.data.leadUnitId, coordinatorIds: task.coordinatorIds.filter((c) => c !== event.data.leadUnitId) };
+      task.leadUnitId = event.data.leadUnitId;
+      task.coordinatorIds = state.coordinatorIds.filter((c) => c !== event.data.leadUnitId);
+      break;
     case 'ProgressReported': {
-      const values = new Map(event.data.indicators.map((i) => [i.code, i.value]));
-      return {
-        ...task,
-        progress: event.data.percent ?? task.progress,
-        indicators: task.indicators.map((i) => (values.has(i.code) ? { ...i, actual: values.get(i.code)!, actualAt: at } : i)),
-      };
+      const reported = event.data.indicators;
+      task.progress = event.data.percent ?? state.progress;
+      if (reported.length > 0) {
+        task.indicators = state.indicators.map((i) => {
+          // The last value reported for a code counts (a report may name one twice).
+          let r;
+          for (let k = reported.length - 1; k >= 0 && !r; k--) if (reported[k]!.code === i.code) r = reported[k];
+          return r ? { ...i, actual: r.value, actualAt: at } : i;
+        });
+      }
+      break;
     }
     case 'DeadlineExtensionRequested':
-      return { ...task, pendingExtension: { proposedDeadline: event.data.proposedDeadline, requestedAt: at } };
+      task.pendingExtension = { proposedDeadline: event.data.proposedDeadline, requestedAt: at };
+      break;
     case 'DeadlineExtensionApproved':
-      return {
-        ...task, deadline: event.data.deadline, pendingExtension: null,
-        deadlines: [...task.deadlines, { since: dateAt(at), deadline: event.data.deadline }],
-      };
+      task.deadline = event.data.deadline;
+      task.pendingExtension = null;
+      task.deadlines = [...state.deadlines, { since: dateAt(at), deadline: event.data.deadline }];
+      break;
     case 'DeadlineExtensionRejected':
-      return { ...task, pendingExtension: null };
+      task.pendingExtension = null;
+      break;
     case 'CompletionReported':
-      return {
-        ...task, phase: 'AWAITING_CONFIRMATION',
-        completion: { completedOn: event.data.completedOn, deadlineInForce: event.data.deadlineInForce },
-      };
+      task.phase = 'AWAITING_CONFIRMATION';
+      task.completion = { completedOn: event.data.completedOn, deadlineInForce: event.data.deadlineInForce };
+      break;
     case 'CompletionConfirmed':
-      return { ...task, phase: 'COMPLETED', progress: 100, pendingExtension: null };
+      task.phase = 'COMPLETED';
+      task.progress = 100;
+      task.pendingExtension = null;
+      break;
     case 'CompletionRejected':
-      return { ...task, phase: 'OPEN', completion: null };
+      task.phase = 'OPEN';
+      task.completion = null;
+      break;
     case 'TaskPaused':
-      return { ...task, phase: 'PAUSED' };
+      task.phase = 'PAUSED';
+      break;
     case 'TaskResumed':
-      return { ...task, phase: 'OPEN' };
+      task.phase = 'OPEN';
+      break;
     case 'TaskCancelled':
-      return { ...task, phase: 'CANCELLED', pendingExtension: null };
-    case 'DeadlineApproaching':
-    case 'TaskBecameOverdue':
-      // Reminders (src/reminders) are notices: the task, even its updatedAt, stays as it was.
-      return state;
+      task.phase = 'CANCELLED';
+      task.pendingExtension = null;
+      break;
     default: {
       const never: never = event;
       return never;
     }
   }
+  return task;
+}
+
+/**
+ * The task with `updatedAt` set, every field named: a new object, changed by evolveTask before it
+ * is returned and by nothing after. A spread with fields overridden (`{ ...state, updatedAt }`)
+ * took microseconds a copy in V8, the most of a rebuild's fold (nine events in ten are progress reports).
+ */
+function copied(t: Task, at: string): Task {
+  return {
+    id: t.id, title: t.title, description: t.description, output: t.output, source: t.source,
+    leadUnitId: t.leadUnitId, coordinatorIds: t.coordinatorIds, deadline: t.deadline, deadlines: t.deadlines,
+    confidential: t.confidential, parentId: t.parentId, childIds: t.childIds, indicators: t.indicators,
+    progress: t.progress, phase: t.phase, pendingExtension: t.pendingExtension, completion: t.completion,
+    assignedAt: t.assignedAt, updatedAt: at,
+  };
 }

@@ -144,10 +144,10 @@ describe('the audit projection (projections/audit.ts)', () => {
 
   it('works out the units of events it does not know, by their field names', () => {
     const planned = auditEntry({ ...base, id: 'e1', stream: 'inspection-K1', type: 'InspectionPlanned', data: { inspectionId: 'K1', teamUnitId: 'GOV', targetUnitIds: ['01', '79'] } }, context([]));
-    expect(planned.units.sort()).toEqual(['01', '79', 'GOV']);
+    expect([...planned.units].sort()).toEqual(['01', '79', 'GOV']);
     // A later event of the same stream concerns the same units, though it names none.
     const concluded = auditEntry({ ...base, id: 'e2', stream: 'inspection-K1', type: 'InspectionConcluded', data: { inspectionId: 'K1', conclusion: 'x' } }, context(planned.streamUnits));
-    expect(concluded.units.sort()).toEqual(['01', '79', 'GOV']);
+    expect([...concluded.units].sort()).toEqual(['01', '79', 'GOV']);
   });
 
   it('files a record under the units it concerns and every unit above them; a re-parented unit is refiled', () => {
