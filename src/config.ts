@@ -58,6 +58,10 @@ export const Config = z.object({
   TIENDO_RATE_LIMIT: z.coerce.number().int().min(1).default(6000),
   /** Executions of a query before mercurius compiles it with graphql-jit (issue 14, bench/README.md); 0: never. */
   TIENDO_GRAPHQL_JIT: z.coerce.number().int().min(0).default(0),
+  /** How long a query's answer may be sent again while the read model has not moved (src/api/query-cache.ts); 0: no cache. */
+  TIENDO_QUERY_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(2000),
+  /** The response cache's bound, in MiB (least recently used out first). */
+  TIENDO_QUERY_CACHE_MB: z.coerce.number().int().min(1).max(4096).default(32),
   NODE_ENV: z.string().default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   // Issue 10: reminders, webhooks (src/reminders, src/webhooks).

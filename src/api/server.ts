@@ -12,6 +12,7 @@ import { registerDashboard } from './dashboard.js';
 import { errorBody, formatExecution } from './errors.js';
 import { hardening, registerHardening, registerVariableCost } from './hardening.js';
 import { registerMinPosition } from './min-position.js';
+import { registerQueryCache, registerQueryCacheExecution } from './query-cache.js';
 import { type Ctx, source } from './nodes.js';
 import { auditResolvers } from './resolvers/audit.js';
 import { inspectionResolvers } from './resolvers/inspections.js';
@@ -63,6 +64,8 @@ export async function buildServer(app: App, log: Logger): Promise<FastifyInstanc
   await registerHardening(server, app);
   // Issue 15: X-Tiendo-Min-Position (read-your-writes across replicas), once the token is checked.
   registerMinPosition(server, app);
+  // Issue 14: a query's answer sent again while the read model has not moved; after every check and wait above.
+  registerQueryCache(server, app, operations.ops.metrics);
 
   // The GraphQL-over-HTTP spec says a server MUST accept "extensions": null; mercurius' body schema does not.
   server.addHook('preValidation', async (req) => {
@@ -100,6 +103,7 @@ export async function buildServer(app: App, log: Logger): Promise<FastifyInstanc
   refuseJsonDocuments(server); // before any other preValidation hook: a query must be GraphQL text
   registerVariableCost(server);
   registerGraphqlOperations(server, app);
+  registerQueryCacheExecution(server, app);
   await registerDashboard(server);
 
   return server;
