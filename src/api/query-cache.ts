@@ -37,8 +37,10 @@ interface Pending {
   position: string | null;
   /** When the answer began to be computed (ms): its age counts from then. */
   at: number;
-  /** A query whose document reads the read model only (set before execution). */
+  /** The operation is a query (set before execution, before its variables are costed). */
   query: boolean;
+  /** A query whose document reads the read model only. */
+  keepable: boolean;
   /** Executed without errors, the read model where it was when the lookup was made. */
   clean: boolean;
 }
@@ -67,12 +69,25 @@ function readsOutsideReadModel(document: DocumentNode): boolean {
   return found;
 }
 
-/** JSON with object keys sorted: the same variables (or actor) in any key order give the same text. */
-export function canonical(value: unknown): string {
+/** Variables nested deeper get no key (a recursion that deep would overflow the stack: test/e2e/fuzz): computed as usual. */
+const MAX_DEPTH = 32;
+
+/**
+ * JSON with object keys sorted: the same variables (or actor) in any key order give the same text.
+ * Undefined when nested deeper than MAX_DEPTH.
+ */
+export function canonical(value: unknown, depth = 0): string | undefined {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (depth >= MAX_DEPTH) return undefined;
   const o = value as Record<string, unknown>;
-  return `{${Object.keys(o).sort().map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`).join(',')}}`;
+  const keys = Array.isArray(value) ? null : Object.keys(o).sort();
+  const parts: string[] = [];
+  for (const k of keys ?? (value as unknown[]).keys()) {
+    const c = canonical(o[k as string], depth + 1);
+    if (c === undefined) return undefined;
+    parts.push(keys ? `${JSON.stringify(k)}:${c}` : c);
+  }
+  return keys ? `{${parts.join(',')}}` : `[${parts.join(',')}]`;
 }
 
 /** The request's document, operationName and variables (GET: query string; POST: JSON body), or undefined. */
@@ -105,6 +120,7 @@ export function registerQueryCache(server: FastifyInstance, app: Pick<App, 'conf
     const asked = requestOf(req);
     if (!asked) return;
     const key = canonical([req.responseType ?? '', req.actor, asked.operationName ?? '', asked.variables, asked.query]);
+    if (key === undefined) return;
     const position = app.runner.views.position;
     const now = Date.now();
     const cacheControl = req.headers['cache-control'];
@@ -117,14 +133,14 @@ export function registerQueryCache(server: FastifyInstance, app: Pick<App, 'conf
         return reply.code(200).header('content-type', hit.contentType).send(hit.body);
       }
     }
-    req.queryCache = { key, operationName: asked.operationName, position, at: now, query: false, clean: false };
+    req.queryCache = { key, operationName: asked.operationName, position, at: now, query: false, keepable: false, clean: false };
   });
 
   // Registered after hardening's onSend: the content type is final here.
   server.addHook('onSend', async (req, reply, payload) => {
     const pending = req.queryCache;
     if (!pending) return payload;
-    if (req.gqlOperation?.type === 'query') metrics.queryCacheMisses.inc();
+    if (pending.query || req.gqlOperation?.type === 'query') metrics.queryCacheMisses.inc();
     const keep = pending.clean && reply.statusCode === 200 && app.runner.views.position === pending.position
       && (typeof payload === 'string' || Buffer.isBuffer(payload));
     if (!keep) return payload;
@@ -139,17 +155,21 @@ export function registerQueryCache(server: FastifyInstance, app: Pick<App, 'conf
 
 interface GqlContext { reply?: { request: FastifyRequest } }
 
-/** After mercurius: which executions are queries of the read model, and which ended without errors. */
+/**
+ * After mercurius, before the variables' cost check (registerVariableCost, which may refuse): which
+ * executions are queries of the read model, and which ended without errors.
+ */
 export function registerQueryCacheExecution(server: FastifyInstance, app: Pick<App, 'config' | 'runner'>): void {
   if (app.config.TIENDO_QUERY_CACHE_MS === 0) return;
   server.graphql.addHook('preExecution', async (_schema, document, context) => {
     const pending = (context as GqlContext).reply?.request.queryCache;
     if (!pending) return;
-    pending.query = getOperationAST(document, pending.operationName)?.operation === 'query' && !readsOutsideReadModel(document);
+    pending.query = getOperationAST(document, pending.operationName)?.operation === 'query';
+    pending.keepable = pending.query && !readsOutsideReadModel(document);
   });
   server.graphql.addHook('onResolution', async (execution, context) => {
     const pending = (context as GqlContext).reply?.request.queryCache;
     if (!pending) return;
-    pending.clean = pending.query && !execution.errors?.length && app.runner.views.position === pending.position;
+    pending.clean = pending.keepable && !execution.errors?.length && app.runner.views.position === pending.position;
   });
 }

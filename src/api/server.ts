@@ -101,9 +101,9 @@ export async function buildServer(app: App, log: Logger): Promise<FastifyInstanc
     errorFormatter: limits.errorFormatter((execution) => formatExecution(execution, server.log)) as never,
   });
   refuseJsonDocuments(server); // before any other preValidation hook: a query must be GraphQL text
+  registerQueryCacheExecution(server, app); // before the cost check: a refused query counts as a miss
   registerVariableCost(server);
   registerGraphqlOperations(server, app);
-  registerQueryCacheExecution(server, app);
   await registerDashboard(server);
 
   return server;
