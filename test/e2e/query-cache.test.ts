@@ -104,11 +104,14 @@ describe('the response cache', () => {
     expect((await post(server, body, { authorization: 'Bearer not-a-token' })).status).toBe(401);
   });
 
-  it('does not keep an answer with errors: the same request is computed again', async () => {
+  it.each([
+    ['an execution error', '{ unitProgress(unitId: "NOWHERE") { totalTasks } }', {}, 'NOT_FOUND'],
+    // Refused before execution by the cost of its variables (hardening.ts): never stored either.
+    ['a refused document', 'query ($n: Int) { tasks(first: $n) { edges { node { id title } } } }', { n: 100_000 }, 'BAD_USER_INPUT'],
+  ])('does not keep an answer with errors (%s): the same request is computed again', async (_, query, variables, code) => {
     const leader = await as('leader', 'GOV');
-    const query = '{ unitProgress(unitId: "NOWHERE") { totalTasks } }';
     const before = await counters(server);
-    for (let i = 0; i < 3; i++) expect((await server.gql(query, {}, leader)).body.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    for (let i = 0; i < 3; i++) expect((await server.gql(query, variables, leader)).body.errors?.[0]?.extensions?.code).toBe(code);
     const after = await counters(server);
     expect(after.hits).toBe(before.hits);
     expect(after.misses - before.misses).toBe(3);
