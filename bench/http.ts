@@ -2,7 +2,9 @@
  * The real server (bin/tiendo.js serve) as a child process on the generated data directory, and
  * load against it with autocannon (64 connections): the trivial query `{ __typename }` (the limit),
  * task, unitProgress and programmeDashboard queries, reportProgress mutations; one timed
- * unitProgress(asOf) in the middle of the history; the server's peak RSS.
+ * unitProgress(asOf) in the middle of the history; the server's peak RSS. The server's response
+ * cache (src/api/query-cache.ts) is on, as users get it; `NO_CACHE` headers ask it to compute afresh,
+ * and `cacheCounters` reads its hits and misses from /metrics.
  */
 import autocannon from 'autocannon';
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -25,7 +27,12 @@ export interface LoadFigure {
   p99Ms: number;
   non2xx: number;
   errors: number;
+  /** Of the queries in the load, the share answered from the response cache (/metrics before and after). */
+  cacheHitRatio?: number | null;
 }
+
+/** The standard request header that makes the response cache compute the answer afresh. */
+export const NO_CACHE = { 'cache-control': 'no-cache' };
 
 export class BenchServer {
   output = '';
@@ -42,7 +49,7 @@ export class BenchServer {
   private phase = 'starting';
   readonly rss: { phase: string; maxBytes: number; endBytes?: number; hwmBytes?: number }[] = [];
   private sampler: NodeJS.Timeout | undefined;
-  private constructor(readonly child: ChildProcess, readonly url: string) {
+  private constructor(readonly child: ChildProcess, readonly url: string, readonly metricsUrl: string) {
     this.sampler = setInterval(() => this.sample(), 250);
     this.sampler.unref();
   }
@@ -66,6 +73,8 @@ export class BenchServer {
   /** Starts `tiendo serve` on `dataDir` and waits for /health to answer 200 (read model caught up). */
   static async start(dataDir: string, opts: { profileDir?: string; env?: Record<string, string> } = {}): Promise<BenchServer> {
     const port = await freePort();
+    // A port of its own for /metrics (production), known to the bench: the response cache's counters.
+    const metricsPort = Number(opts.env?.TIENDO_METRICS_PORT ?? await freePort());
     const t0 = performance.now();
     const child = spawn(process.execPath, [
       // A folder of its own: tsx's loader thread writes a profile too (the larger file is the main thread's).
@@ -76,11 +85,11 @@ export class BenchServer {
       env: {
         ...process.env, PORT: String(port), HOST: '127.0.0.1', TIENDO_DATA: dataDir, TIENDO_DEMO: '0', TIENDO_AUTH_SECRET: SECRET,
         // The bench measures throughput, not the limiter: one token sends every request.
-        TIENDO_RATE_LIMIT: '1000000000', LOG_LEVEL: 'warn', NODE_ENV: 'production', TIENDO_METRICS_PORT: '0', ...opts.env,
+        TIENDO_RATE_LIMIT: '1000000000', LOG_LEVEL: 'warn', NODE_ENV: 'production', TIENDO_METRICS_PORT: String(metricsPort), ...opts.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const server = new BenchServer(child, `http://127.0.0.1:${port}`);
+    const server = new BenchServer(child, `http://127.0.0.1:${port}`, `http://127.0.0.1:${metricsPort}/metrics`);
     child.stdout!.on('data', (d: Buffer) => (server.output += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (server.output += d.toString()));
     const deadline = Date.now() + 600_000;
@@ -124,6 +133,13 @@ export class BenchServer {
     return memory(this.child.pid!);
   }
 
+  /** The response cache's hit and miss counters, from /metrics. */
+  async cacheCounters(): Promise<{ hits: number; misses: number }> {
+    const text = await (await fetch(this.metricsUrl)).text();
+    const read = (name: string) => Number(new RegExp(`^${name} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+    return { hits: read('tiendo_query_cache_hits_total'), misses: read('tiendo_query_cache_misses_total') };
+  }
+
   async stop(): Promise<void> {
     clearInterval(this.sampler);
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
@@ -155,8 +171,8 @@ export async function gql<T = unknown>(url: string, token: string, body: Gql, he
  * `connections` keep-alive connections sending `bodies` round robin for `seconds`. The first body
  * is sent once beforehand and checked (an error answer would measure the error path).
  */
-export async function load(url: string, token: string, bodies: Gql[], opts: { connections: number; seconds: number; amount?: number }): Promise<LoadFigure> {
-  await gql(url, token, bodies[0]!);
+export async function load(url: string, token: string, bodies: Gql[], opts: { connections: number; seconds: number; amount?: number; headers?: Record<string, string> }): Promise<LoadFigure> {
+  await gql(url, token, bodies[0]!, opts.headers);
   const payloads = bodies.map((b) => JSON.stringify(b));
   let i = 0;
   const result = await autocannon({
@@ -164,7 +180,7 @@ export async function load(url: string, token: string, bodies: Gql[], opts: { co
     connections: opts.connections,
     ...(opts.amount ? { amount: opts.amount } : { duration: opts.seconds }),
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...opts.headers },
     requests: [{
       method: 'POST',
       setupRequest: (req: Record<string, unknown>) => ({ ...req, body: payloads[i++ % payloads.length] }),

@@ -9,7 +9,9 @@
  *   3. rebuild (own process): a projection rebuild of every event, against a raw scan + JSON.parse;
  *   4. the real server (bin/tiendo.js serve, own process) on that directory, under autocannon with
  *      64 connections: `{ __typename }` (the limit), task, unitProgress of the province with most
- *      communes, programmeDashboard, reportProgress mutations; unitProgress(asOf) at 10 instants
+ *      communes, programmeDashboard, reportProgress mutations (the response cache on, as users get it;
+ *      each query's share of cache hits, and its rate uncached, with Cache-Control: no-cache, in a
+ *      short load next to it); unitProgress(asOf) at 10 instants
  *      spread over the history, the first (uncached) call of each; a page of auditLog, unfiltered and filtered, on one
  *      connection; the server's peak RSS;
  *   5. the peer, @event-driven-io/emmett-sqlite (bench/peer/), and tiendo's SqliteEventStore on the
@@ -31,7 +33,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { GenerateResult } from './generate.js';
-import { BenchServer, type Gql, type LoadFigure, type OpenLoopFigure, gql, leaderToken, load, loadSpread, openLoad } from './http.js';
+import { BenchServer, type Gql, type LoadFigure, NO_CACHE, type OpenLoopFigure, gql, leaderToken, load, loadSpread, openLoad } from './http.js';
 import { type Figure, eventRows, machine, mib, quantile, rawInserts } from './lib.js';
 import { type FoldResult, type RebuildResult, type StoreAppendsResult, asOfInstants, asOfSummary } from './phases.js';
 import { HISTORY_END_MS, HISTORY_START_MS } from './workload.js';
@@ -303,10 +305,11 @@ try {
     server.mark('unitProgress(asOf)');
     const asOfCalls: { at: string; ms: number }[] = [];
     for (const at of asOfInstants()) {
-      const call = await gql(url, token, { query: progressQuery, variables: { u: gen.sample.province, at } });
+      const call = await gql(url, token, { query: progressQuery, variables: { u: gen.sample.province, at } }, NO_CACHE);
       asOfCalls.push({ at, ms: Math.round(call.ms) });
     }
-    const asOfCached = await gql(url, token, { query: progressQuery, variables: { u: gen.sample.province, at: asOfCalls.at(-1)!.at } });
+    // (The server's asOf read models cached, not its response cache: that would answer without replaying anything.)
+    const asOfCached = await gql(url, token, { query: progressQuery, variables: { u: gen.sample.province, at: asOfCalls.at(-1)!.at } }, NO_CACHE);
     const asOfFirst = asOfSummary(asOfCalls);
     log(`  unitProgress(asOf), first calls at 10 instants: worst ${asOfFirst.worstMs} ms, median ${asOfFirst.medianMs} ms (${asOfCalls.map((c) => c.ms).join(', ')}); cached ${asOfCached.ms.toFixed(0)} ms`);
 
@@ -328,18 +331,35 @@ try {
       query: 'mutation($input: ReportProgressInput!) { reportProgress(input: $input) { position task { id progress version } } }',
       variables: { input: { taskId: t.id, percent: 50 + (m++ % 50), note: 'Cập nhật tiến độ qua API: đã hoàn thành rà soát trong tuần' } },
     }));
-    const run = async (label: string, bodies: Gql[]): Promise<LoadFigure> => {
+    /** Runs `measure` and gives the share of its queries the response cache answered (null: no queries counted). */
+    const hitRatio = async <T>(measure: () => Promise<T>): Promise<T & { cacheHitRatio: number | null }> => {
+      const before = await server.cacheCounters();
+      const f = await measure();
+      const after = await server.cacheCounters();
+      const hits = after.hits - before.hits;
+      const all = hits + after.misses - before.misses;
+      return { ...f, cacheHitRatio: all ? Math.round((hits / all) * 1000) / 1000 : null };
+    };
+    const hitsShown = (f: { cacheHitRatio?: number | null }) => (f.cacheHitRatio == null ? '' : `  cache hits ${(f.cacheHitRatio * 100).toFixed(1)} %`);
+    const run = async (label: string, bodies: Gql[], headers?: Record<string, string>): Promise<LoadFigure> => {
       server.mark(label);
-      const f = await load(url, token, bodies, opts);
-      log(`  ${label.padEnd(20)} ${String(f.perSecond).padStart(7)} req/s  p50 ${f.p50Ms} ms  p99 ${f.p99Ms} ms${f.non2xx || f.errors ? `  non-2xx ${f.non2xx}, errors ${f.errors}` : ''}`);
+      const f = await hitRatio(() => load(url, token, bodies, { ...opts, ...(headers ? { headers, seconds: UNCACHED_SECONDS } : {}) }));
+      log(`  ${label.padEnd(20)} ${String(f.perSecond).padStart(7)} req/s  p50 ${f.p50Ms} ms  p99 ${f.p99Ms} ms${hitsShown(f)}${f.non2xx || f.errors ? `  non-2xx ${f.non2xx}, errors ${f.errors}` : ''}`);
       return f;
     };
+    // The same query computed every time (Cache-Control: no-cache): a detail next to its bar, in a short load.
+    const UNCACHED_SECONDS = Math.min(DURATION, 3);
+    const uncached = (label: string, bodies: Gql[]) => run(`${label}, uncached`, bodies, NO_CACHE);
     // The limit is measured between the others, so that it sees the same machine they do.
     const trivial1 = await run('{ __typename }', trivialBody);
+    const trivialUncached = await uncached('{ __typename }', trivialBody);
     const task = await run('task', taskBodies);
+    const taskUncached = await uncached('task', taskBodies);
     const unitProgress = await run('unitProgress', progressBodies);
+    const unitProgressUncached = await uncached('unitProgress', progressBodies);
     const trivial2 = await run('{ __typename }', trivialBody);
     const dashboard = await run('programmeDashboard', dashboardBodies);
+    const dashboardUncached = await uncached('programmeDashboard', dashboardBodies);
     // The first command on a stream in a process reads and folds the whole stream; later ones only
     // what was written since (src/app/run-command.ts). Every task of the sample is touched once first
     // (its figure kept), then the mutations are measured as a server that has been running sees them.
@@ -351,16 +371,16 @@ try {
     // The latency bar as targets state it: an open loop at a fixed rate, half of the trivial query's
     // best rate in this run, latency from each request's scheduled send (no coordinated omission).
     const fixedRate = Math.max(1, Math.round(Math.max(trivial1.perSecond, trivial2.perSecond, trivial3.perSecond) / 2));
-    const open = async (label: string, bodies: Gql[]): Promise<OpenLoopFigure> => {
+    const open = async (label: string, bodies: Gql[]): Promise<OpenLoopFigure & { cacheHitRatio: number | null }> => {
       server.mark(`${label}, ${fixedRate} req/s open loop`);
-      const f = await openLoad(url, token, bodies, { rate: fixedRate, seconds: DURATION, connections: CLIENTS });
+      const f = await hitRatio(() => openLoad(url, token, bodies, { rate: fixedRate, seconds: DURATION, connections: CLIENTS }));
       log(`  ${`${label} @ ${fixedRate}/s`.padEnd(20)} ${String(f.perSecond).padStart(7)} req/s  p50 ${f.p50Ms} ms  p99 ${f.p99Ms} ms  p99.9 ${f.p999Ms} ms  max ${f.maxMs} ms`
-        + `  (late sends ${f.lateSends}${f.unanswered ? `, unanswered at the cut ${f.unanswered}` : ''}${f.non2xx || f.errors ? `, non-2xx ${f.non2xx}, errors ${f.errors}` : ''})`);
+        + `  (late sends ${f.lateSends}${f.unanswered ? `, unanswered at the cut ${f.unanswered}` : ''}${f.non2xx || f.errors ? `, non-2xx ${f.non2xx}, errors ${f.errors}` : ''})${hitsShown(f)}`);
       return f;
     };
     const fixed = { rate: fixedRate, trivial: await open('{ __typename }', trivialBody), task: await open('task', taskBodies), unitProgress: await open('unitProgress', progressBodies) };
-    // Service time, without 64 requests queued ahead: one connection.
-    const single = { connections: 1, seconds: Math.min(DURATION, 3) };
+    // Service time, without 64 requests queued ahead: one connection, computed each time.
+    const single = { connections: 1, seconds: Math.min(DURATION, 3), headers: NO_CACHE };
     server.mark('one connection');
     const taskAlone = await load(url, token, taskBodies, single);
     const unitProgressAlone = await load(url, token, progressBodies, single);
@@ -372,22 +392,27 @@ try {
         edges { cursor node { id at recordedAt action stream actor { id role } units { id } requestId reason } } } }`;
     const monthLater = new Date(Date.parse(mid) + 30 * 86_400_000).toISOString();
     const auditFilteredBody = { query: auditQuery, variables: { u: gen.sample.province, k: ['ProgressReported'], from: mid, to: monthLater } };
-    const auditFilteredRows = (await gql<{ auditLog: { edges: unknown[] } }>(url, token, auditFilteredBody)).data.auditLog.edges.length;
+    const auditFilteredRows = (await gql<{ auditLog: { edges: unknown[] } }>(url, token, auditFilteredBody, NO_CACHE)).data.auditLog.edges.length;
     server.mark('auditLog');
     const auditUnfiltered = await load(url, token, [{ query: auditQuery }], single);
     const auditFiltered = await load(url, token, [auditFilteredBody], single);
     log(`  auditLog page: unfiltered p50 ${auditUnfiltered.p50Ms} ms, p99 ${auditUnfiltered.p99Ms} ms; filtered (${auditFilteredRows} rows) p50 ${auditFiltered.p50Ms} ms, p99 ${auditFiltered.p99Ms} ms`);
     // Figures are computed once per read-model position and day: the first read after a write pays for them.
-    const cold = await gql(url, token, progressBodies[0]!);
-    const coldFull = await gql(url, token, { query: progressQuery, variables: { u: gen.sample.province } });
+    const cold = await gql(url, token, progressBodies[0]!, NO_CACHE);
+    const coldFull = await gql(url, token, { query: progressQuery, variables: { u: gen.sample.province } }, NO_CACHE);
     const replicas = REPLICAS > 1 ? await replicaPhase(server, token, { task: taskBodies, unitProgress: progressBodies, trivial: trivialBody }, opts, mutationBodies) : null;
     const trivials = [trivial1, trivial2, trivial3];
-    const trivial = { ...trivial1, perSecond: Math.round(trivials.reduce((s, t) => s + t.perSecond, 0) / trivials.length), runs: trivials.map((t) => t.perSecond) };
+    const mean = (f: (t: LoadFigure) => number) => trivials.reduce((s, t) => s + f(t), 0) / trivials.length;
+    const trivial = {
+      ...trivial1, perSecond: Math.round(mean((t) => t.perSecond)), runs: trivials.map((t) => t.perSecond),
+      cacheHitRatio: Math.round(mean((t) => t.cacheHitRatio ?? 0) * 1000) / 1000,
+    };
     server.mark('done'); // the last phase's end sample
     http = {
       startupMs: Math.round(server.startMs), integrityCheckedMs: server.integrityMs === null ? null : Math.round(server.integrityMs),
       settledMs: Math.round(server.settledMs), remindersAppended, province: gen.sample.province, provinceTasks: gen.sample.provinceTasks,
       trivial, task, unitProgress, dashboard, mutation, mutationFirstTouch, fixed, oneConnection: { task: taskAlone, unitProgress: unitProgressAlone },
+      uncached: { seconds: UNCACHED_SECONDS, trivial: trivialUncached, task: taskUncached, unitProgress: unitProgressUncached, dashboard: dashboardUncached },
       unitProgressAfterWriteMs: Math.round(cold.ms * 10) / 10, unitProgressWithOverdueMs: Math.round(coldFull.ms * 10) / 10,
       asOf: { ...asOfFirst, cachedMs: Math.round(asOfCached.ms) },
       auditLog: { unfiltered: auditUnfiltered, filtered: auditFiltered, filter: auditFilteredBody.variables, filteredRows: auditFilteredRows },
@@ -403,6 +428,10 @@ try {
   /* ---------------------------------------------------------------------------------------- */
   const ratio = (a: number, b: number) => Math.round((a / b) * 1000) / 1000;
   const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+  /** A query bar's detail: its cache hits, and the same query computed every time (no-cache) against the same limit. */
+  const cacheDetail = (cached: LoadFigure, uncached: LoadFigure) => `; cache hits ${pct(cached.cacheHitRatio ?? 0)}; uncached (Cache-Control: no-cache, ${http.uncached.seconds} s) `
+    + `${uncached.perSecond} req/s = ${pct(ratio(uncached.perSecond, http.trivial.perSecond))} (p99 ${uncached.p99Ms} ms)`;
+  const openDetail = (f: OpenLoopFigure & { cacheHitRatio: number | null }) => `; cache hits ${pct(f.cacheHitRatio ?? 0)}`;
   const GiB = 1024 ** 3;
   const bars = [
     {
@@ -413,30 +442,32 @@ try {
     {
       what: 'mutations over HTTP, 64 connections', bar: '≥ 25 % of `{ __typename }`',
       value: http.mutation ? ratio(http.mutation.perSecond, http.trivial.perSecond) : 0, goal: 0.25, show: pct,
-      detail: `${http.mutation?.perSecond ?? 0} vs ${http.trivial.perSecond} req/s`,
+      detail: `${http.mutation?.perSecond ?? 0} vs ${http.trivial.perSecond} req/s (the limit answered from the response cache; computed each time: ${http.uncached.trivial.perSecond} req/s)`,
     },
     {
       what: 'task query (with a page of history) over HTTP: rate', bar: '≥ 50 % of `{ __typename }`',
-      value: ratio(http.task.perSecond, http.trivial.perSecond), goal: 0.5, show: pct, detail: `${http.task.perSecond} vs ${http.trivial.perSecond} req/s`,
+      value: ratio(http.task.perSecond, http.trivial.perSecond), goal: 0.5, show: pct,
+      detail: `${http.task.perSecond} vs ${http.trivial.perSecond} req/s${cacheDetail(http.task, http.uncached.task)}`,
     },
     {
       what: `task query: p99 at a fixed ${http.fixed.rate} req/s (half the trivial maximum), open loop`, bar: '≤ 20 ms', value: http.fixed.task.p99Ms, goal: 20, lower: true,
       show: (x: number) => `${x} ms`,
-      detail: `p99.9 ${http.fixed.task.p999Ms} ms, p50 ${http.fixed.task.p50Ms} ms; \`{ __typename }\` at that rate p99 ${http.fixed.trivial.p99Ms} ms; closed loop (64 connections) p99 ${http.task.p99Ms} ms (\`{ __typename }\` ${http.trivial.p99Ms} ms); one connection p99 ${http.oneConnection.task.p99Ms} ms`,
+      detail: `p99.9 ${http.fixed.task.p999Ms} ms, p50 ${http.fixed.task.p50Ms} ms; \`{ __typename }\` at that rate p99 ${http.fixed.trivial.p99Ms} ms; closed loop (64 connections) p99 ${http.task.p99Ms} ms (\`{ __typename }\` ${http.trivial.p99Ms} ms); one connection (uncached) p99 ${http.oneConnection.task.p99Ms} ms${openDetail(http.fixed.task)}`,
     },
     {
       what: `unitProgress (province ${http.province}, ${http.provinceTasks} tasks): rate`, bar: '≥ 50 % of `{ __typename }`',
-      value: ratio(http.unitProgress.perSecond, http.trivial.perSecond), goal: 0.5, show: pct, detail: `${http.unitProgress.perSecond} vs ${http.trivial.perSecond} req/s`,
+      value: ratio(http.unitProgress.perSecond, http.trivial.perSecond), goal: 0.5, show: pct,
+      detail: `${http.unitProgress.perSecond} vs ${http.trivial.perSecond} req/s${cacheDetail(http.unitProgress, http.uncached.unitProgress)}`,
     },
     {
       what: `unitProgress: p99 at a fixed ${http.fixed.rate} req/s (half the trivial maximum), open loop`, bar: '≤ 20 ms', value: http.fixed.unitProgress.p99Ms, goal: 20, lower: true,
       show: (x: number) => `${x} ms`,
-      detail: `p99.9 ${http.fixed.unitProgress.p999Ms} ms, p50 ${http.fixed.unitProgress.p50Ms} ms; closed loop (64 connections) p99 ${http.unitProgress.p99Ms} ms; one connection p99 ${http.oneConnection.unitProgress.p99Ms} ms`,
+      detail: `p99.9 ${http.fixed.unitProgress.p999Ms} ms, p50 ${http.fixed.unitProgress.p50Ms} ms; closed loop (64 connections) p99 ${http.unitProgress.p99Ms} ms; one connection (uncached) p99 ${http.oneConnection.unitProgress.p99Ms} ms${openDetail(http.fixed.unitProgress)}`,
     },
     {
       what: 'programmeDashboard (ministries and provinces) over HTTP: rate', bar: '≥ 50 % of `{ __typename }`',
       value: ratio(http.dashboard.perSecond, http.trivial.perSecond), goal: 0.5, show: pct,
-      detail: `${http.dashboard.perSecond} vs ${http.trivial.perSecond} req/s; p50 ${http.dashboard.p50Ms} ms, p99 ${http.dashboard.p99Ms} ms`,
+      detail: `${http.dashboard.perSecond} vs ${http.trivial.perSecond} req/s; p50 ${http.dashboard.p50Ms} ms, p99 ${http.dashboard.p99Ms} ms${cacheDetail(http.dashboard, http.uncached.dashboard)}`,
     },
     {
       what: 'projection rebuild of every event', bar: '≥ 40 % of raw scan + JSON.parse',
@@ -520,13 +551,15 @@ try {
     ['generation: national workload, 64 clients', `${gen.run.figure.perSecond} events/s (${gen.run.events} events, ${gen.run.commands} commands, ${gen.run.figure.seconds} s)`, `raw same rows ${raw.all.perSecond}/s → ${pct(results.appends.generation.ratio)}`],
     ['steady appends, 1 client', `${gen.single.perSecond} events/s, p50 ${gen.single.p50Ms} ms, p99 ${gen.single.p99Ms} ms`, `raw ${raw.single.perSecond}/s → ${pct(results.appends.single.ratio)}; visible p99 ${gen.single.visible.p99Ms} ms`],
     ['steady appends, 64 clients', `${gen.concurrent.perSecond} events/s, p50 ${gen.concurrent.p50Ms} ms, p99 ${gen.concurrent.p99Ms} ms`, `raw ${raw.concurrent.perSecond}/s → ${pct(results.appends.concurrent.ratio)}; raw in 64-row commits ${raw.concurrent64.perSecond}/s; visible p50 ${gen.concurrent.visible.p50Ms} ms, p99 ${gen.concurrent.visible.p99Ms} ms`],
-    ['{ __typename } (limit)', `${http.trivial.perSecond} req/s (runs ${http.trivial.runs.join(', ')})`, `p50 ${http.trivial.p50Ms} ms, p99 ${http.trivial.p99Ms} ms`],
-    ['task (with history(first: 10))', `${http.task.perSecond} req/s`, `p50 ${http.task.p50Ms} ms, p99 ${http.task.p99Ms} ms`],
-    [`unitProgress ${http.province}`, `${http.unitProgress.perSecond} req/s`, `p50 ${http.unitProgress.p50Ms} ms, p99 ${http.unitProgress.p99Ms} ms; first read after a write ${http.unitProgressAfterWriteMs} ms`],
-    ['programmeDashboard', `${http.dashboard.perSecond} req/s`, `p50 ${http.dashboard.p50Ms} ms, p99 ${http.dashboard.p99Ms} ms`],
+    ...([['{ __typename } (limit)', http.trivial, http.uncached.trivial], ['task (with history(first: 10))', http.task, http.uncached.task],
+      [`unitProgress ${http.province}`, http.unitProgress, http.uncached.unitProgress], ['programmeDashboard', http.dashboard, http.uncached.dashboard]] as const)
+      .map(([label, f, u]): [string, string, string] => [
+        label, `${f.perSecond} req/s${f === http.trivial ? ` (runs ${http.trivial.runs.join(', ')})` : ''}`,
+        `p50 ${f.p50Ms} ms, p99 ${f.p99Ms} ms; cache hits ${pct(f.cacheHitRatio ?? 0)}; uncached ${u.perSecond} req/s, p99 ${u.p99Ms} ms${f === http.unitProgress ? `; first read after a write ${http.unitProgressAfterWriteMs} ms` : ''}`,
+      ]),
     ...(['trivial', 'task', 'unitProgress'] as const).map((k): [string, string, string] => [
       `${k === 'trivial' ? '{ __typename }' : k} at a fixed ${http.fixed.rate} req/s (open loop)`, `${http.fixed[k].perSecond} req/s answered`,
-      `from the scheduled send: p50 ${http.fixed[k].p50Ms} ms, p99 ${http.fixed[k].p99Ms} ms, p99.9 ${http.fixed[k].p999Ms} ms, max ${http.fixed[k].maxMs} ms`,
+      `from the scheduled send: p50 ${http.fixed[k].p50Ms} ms, p99 ${http.fixed[k].p99Ms} ms, p99.9 ${http.fixed[k].p999Ms} ms, max ${http.fixed[k].maxMs} ms; cache hits ${pct(http.fixed[k].cacheHitRatio ?? 0)}`,
     ]),
     ['auditLog page, unfiltered / filtered', `p50 ${http.auditLog.unfiltered.p50Ms} / ${http.auditLog.filtered.p50Ms} ms`, `p99 ${http.auditLog.unfiltered.p99Ms} / ${http.auditLog.filtered.p99Ms} ms, one connection`],
     ['reportProgress mutation', `${http.mutation?.perSecond ?? '—'} req/s`, `p50 ${http.mutation?.p50Ms} ms, p99 ${http.mutation?.p99Ms} ms; each task's first: ${http.mutationFirstTouch?.perSecond ?? '—'} req/s`],

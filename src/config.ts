@@ -60,6 +60,10 @@ export const Config = z.object({
   TIENDO_GRAPHQL_JIT: z.coerce.number().int().min(0).default(2),
   /** The live projection runner's fold and writes in a worker thread (src/runner/worker.ts; SQLite store only). */
   TIENDO_RUNNER_WORKER: flag.default(false),
+  /** How long a query's answer may be sent again while the read model has not moved (src/api/query-cache.ts); 0: no cache. */
+  TIENDO_QUERY_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(2000),
+  /** The response cache's bound, in MiB (least recently used out first). */
+  TIENDO_QUERY_CACHE_MB: z.coerce.number().int().min(1).max(4096).default(32),
   NODE_ENV: z.string().default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   // Issue 10: reminders, webhooks (src/reminders, src/webhooks).

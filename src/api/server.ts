@@ -13,6 +13,7 @@ import { errorBody, formatExecution } from './errors.js';
 import { hardening, registerHardening, registerVariableCost } from './hardening.js';
 import { registerMinPosition } from './min-position.js';
 import { registerLoadShedding } from './overload.js';
+import { registerQueryCache, registerQueryCacheExecution } from './query-cache.js';
 import { type Ctx, actorNode, source } from './nodes.js';
 import { auditResolvers } from './resolvers/audit.js';
 import { inspectionResolvers } from './resolvers/inspections.js';
@@ -67,6 +68,8 @@ export async function buildServer(app: App, log: Logger): Promise<FastifyInstanc
   await registerHardening(server, app);
   // Issue 15: X-Tiendo-Min-Position (read-your-writes across replicas), once the token is checked.
   registerMinPosition(server, app);
+  // Issue 14: a query's answer sent again while the read model has not moved; after every check and wait above.
+  registerQueryCache(server, app, operations.ops.metrics);
 
   // The GraphQL-over-HTTP spec says a server MUST accept "extensions": null; mercurius' body schema does not.
   server.addHook('preValidation', async (req) => {
@@ -103,6 +106,7 @@ export async function buildServer(app: App, log: Logger): Promise<FastifyInstanc
     errorFormatter: limits.errorFormatter((execution) => formatExecution(execution, server.log)) as never,
   });
   refuseJsonDocuments(server); // before any other preValidation hook: a query must be GraphQL text
+  registerQueryCacheExecution(server, app); // before the cost check: a refused query counts as a miss
   registerVariableCost(server);
   registerGraphqlOperations(server, app);
   await registerDashboard(server);

@@ -57,6 +57,20 @@ export class Metrics {
     name: 'tiendo_webhook_deliveries_total', help: 'Webhook delivery outcomes: delivered, retry (an attempt failed, another is scheduled), failed (gave up)',
     labelNames: ['outcome'] as const, registers: [this.registry],
   });
+  // The GraphQL response micro-cache (src/api/query-cache.ts).
+  readonly queryCacheHits = new Counter({
+    name: 'tiendo_query_cache_hits_total', help: 'GraphQL queries over HTTP answered from the response cache', registers: [this.registry],
+  });
+  readonly queryCacheMisses = new Counter({
+    name: 'tiendo_query_cache_misses_total', help: 'GraphQL queries over HTTP computed: not in the response cache, stale, or Cache-Control: no-cache',
+    registers: [this.registry],
+  });
+  readonly queryCacheEvictions = new Counter({
+    name: 'tiendo_query_cache_evictions_total', help: 'Response cache entries dropped to stay within TIENDO_QUERY_CACHE_MB', registers: [this.registry],
+  });
+  readonly queryCacheBytes = new Gauge({
+    name: 'tiendo_query_cache_bytes', help: 'Bytes the response cache holds (answers, keys and a per-entry overhead)', registers: [this.registry],
+  });
 
   constructor(defaults = true) {
     for (const type of ['query', 'mutation', 'subscription']) this.latency.zero({ operation: 'anonymous', type });
@@ -65,6 +79,8 @@ export class Metrics {
     for (const kind of REMINDER_KINDS) for (const outcome of ['recorded', 'duplicate', 'failed']) this.reminders.inc({ kind, outcome }, 0);
     for (const field of ['taskChanged', 'unitProgressChanged', 'commitmentChanged']) this.subscriptions.set({ field }, 0);
     this.appends.inc(0);
+    for (const c of [this.queryCacheHits, this.queryCacheMisses, this.queryCacheEvictions]) c.inc(0);
+    this.queryCacheBytes.set(0);
     if (defaults) collectDefaultMetrics({ register: this.registry, prefix: 'tiendo_' });
   }
 

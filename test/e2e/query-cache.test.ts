@@ -1,0 +1,159 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Role } from '../../src/shared/schemas.js';
+import { eventually } from '../support/eventually.js';
+import { TestServer, ok, token } from '../support/server.js';
+
+/**
+ * The GraphQL response micro-cache (src/api/query-cache.ts) through the real server: a query's
+ * answer sent again only to the same actor, while the read model has not moved, within
+ * TIENDO_QUERY_CACHE_MS, and never an answer with errors. Hits and misses are read from /metrics.
+ *
+ * Tree: GOV ─ 01, 48. Task C: confidential, lead 01 (a leader of 48 must not see it); task P: public.
+ */
+let server: TestServer;
+const source = { number: '06/QĐ-TTg', date: '2024-01-02', issuer: 'Thủ tướng Chính phủ' };
+const as = (role: Role, unit: string) => token({ id: `${role}@${unit}`, role, unit });
+
+async function counters(s: TestServer) {
+  const text = (await s.raw('', {}, 'GET', '/metrics')).text;
+  const read = (name: string) => Number(new RegExp(`^${name} (\\d+)`, 'm').exec(text)?.[1] ?? NaN);
+  return { hits: read('tiendo_query_cache_hits_total'), misses: read('tiendo_query_cache_misses_total') };
+}
+
+/** The same request, raw: status, content type and the exact bytes. */
+async function post(s: TestServer, body: unknown, headers: Record<string, string>) {
+  const res = await fetch(`${s.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  return { status: res.status, type: res.headers.get('content-type'), text: await res.text() };
+}
+
+const PROGRESS = 'query ($id: ID!) { task(id: $id) { id progress version } }';
+const AS_OF = '{ unitProgress(unitId: "GOV") { asOf totalTasks } }';
+
+beforeAll(async () => {
+  // A long TTL: an answer served across a write would show, not expire first. No reminders: nothing moves the read model but the test.
+  server = await TestServer.start({ TIENDO_QUERY_CACHE_MS: '60000', TIENDO_REMINDERS: '0' });
+  const admin = await as('admin', 'GOV');
+  const gov = await as('leader', 'GOV');
+  for (const [id, kind, parentId] of [['GOV', 'GOVERNMENT', null], ['01', 'PROVINCE', 'GOV'], ['48', 'PROVINCE', 'GOV']]) {
+    ok(await server.gql('mutation ($i: RegisterUnitInput!) { registerUnit(input: $i) { position } }', { i: { id, kind, name: `Đơn vị ${id}`, parentId } }, admin));
+  }
+  const assign = 'mutation ($i: AssignTaskInput!) { assignTask(input: $i) { position } }';
+  ok(await server.gql(assign, { i: { id: 'C', title: 'Bảo vệ dữ liệu dân cư mật', source, leadUnitId: '01', deadline: '2030-01-31', confidential: true } }, gov));
+  ok(await server.gql(assign, { i: { id: 'P', title: 'Công khai dịch vụ công', source, leadUnitId: '01', deadline: '2030-01-31' } }, gov));
+}, 90_000);
+
+afterAll(async () => {
+  await server?.dispose();
+});
+
+const report = async (percent: number) => ok(await server.gql<{ reportProgress: { position: string } }>(
+  'mutation ($i: ReportProgressInput!) { reportProgress(input: $i) { position } }', { i: { taskId: 'P', percent, note: 'Cập nhật' } }, await as('focal_point', '01'),
+)).reportProgress.position;
+
+describe('the response cache', () => {
+  it('sends the same bytes, status and content type again, per negotiated media type', async () => {
+    const auth = { authorization: `Bearer ${await as('leader', 'GOV')}` };
+    const body = { query: PROGRESS, variables: { id: 'P' } };
+    for (const accept of ['application/graphql-response+json', 'application/json']) {
+      const before = await counters(server);
+      const first = await post(server, body, { ...auth, accept });
+      const second = await post(server, body, { ...auth, accept });
+      expect(first.status).toBe(200);
+      expect(first.type).toBe(`${accept}; charset=utf-8`);
+      expect(second).toEqual(first);
+      const after = await counters(server);
+      expect(after.hits - before.hits).toBe(1);
+      expect(after.misses - before.misses).toBe(1);
+    }
+  });
+
+  it('answers a write with the new value at once on this server, and with X-Tiendo-Min-Position', async () => {
+    const leader = await as('leader', 'GOV');
+    const read = async (headers: Record<string, string> = {}) =>
+      ok(await server.gql<{ task: { progress: number } }>(PROGRESS, { id: 'P' }, leader, headers)).task.progress;
+    await read();
+    const hits = (await counters(server)).hits;
+    expect(await read()).toBe(await read()); // cached now
+    expect((await counters(server)).hits).toBeGreaterThan(hits);
+    await report(40);
+    expect(await read()).toBe(40);
+    const position = await report(55);
+    expect(await read({ 'x-tiendo-min-position': position })).toBe(55);
+    expect(await read()).toBe(55);
+  });
+
+  it.each([['the one who sees it first', ['01', '48']], ['the one who does not first', ['48', '01']]] as const)(
+    'never gives one actor the answer of another who sees a confidential task differently (%s)', async (_, units) => {
+      // A document of its own for each order: the cache starts without it.
+      const query = `query Order${units[0]} { task(id: "C") { id title } }`;
+      const ask = async (unit: string) => ok(await server.gql<{ task: { id: string } | null }>(query, {}, await as('leader', unit))).task;
+      for (let round = 0; round < 2; round++) {
+        for (const unit of units) {
+          if (unit === '01') expect((await ask(unit))?.id).toBe('C');
+          else expect(await ask(unit)).toBeNull();
+        }
+      }
+    });
+
+  it('refuses a request without a valid token with 401 even when its answer is cached', async () => {
+    const body = { query: PROGRESS, variables: { id: 'P' } };
+    const auth = { authorization: `Bearer ${await as('leader', 'GOV')}` };
+    await post(server, body, auth);
+    expect((await post(server, body, auth)).status).toBe(200);
+    expect((await post(server, body, {})).status).toBe(401);
+    expect((await post(server, body, { authorization: 'Bearer not-a-token' })).status).toBe(401);
+  });
+
+  it.each([
+    ['an execution error', '{ unitProgress(unitId: "NOWHERE") { totalTasks } }', {}, 'NOT_FOUND'],
+    // Refused before execution by the cost of its variables (hardening.ts): never stored either.
+    ['a refused document', 'query ($n: Int) { tasks(first: $n) { edges { node { id title } } } }', { n: 100_000 }, 'BAD_USER_INPUT'],
+  ])('does not keep an answer with errors (%s): the same request is computed again', async (_, query, variables, code) => {
+    const leader = await as('leader', 'GOV');
+    const before = await counters(server);
+    for (let i = 0; i < 3; i++) expect((await server.gql(query, variables, leader)).body.errors?.[0]?.extensions?.code).toBe(code);
+    const after = await counters(server);
+    expect(after.hits).toBe(before.hits);
+    expect(after.misses - before.misses).toBe(3);
+  });
+
+  it('computes afresh with Cache-Control: no-cache, and keeps that answer', async () => {
+    const leader = await as('leader', 'GOV');
+    const asOf = async (headers: Record<string, string> = {}) => ok(await server.gql<{ unitProgress: { asOf: string } }>(AS_OF, {}, leader, headers)).unitProgress.asOf;
+    const first = await asOf();
+    expect(await asOf()).toBe(first); // a hit: the instant it was computed at
+    const fresh = await eventually('an answer computed afresh', () => asOf({ 'cache-control': 'no-cache' }), (x) => x !== first);
+    expect(await asOf()).toBe(fresh);
+  });
+});
+
+describe('the response cache, configured', () => {
+  it('sends an answer again for at most TIENDO_QUERY_CACHE_MS', async () => {
+    const s = await TestServer.start({ TIENDO_QUERY_CACHE_MS: '2000', TIENDO_REMINDERS: '0' });
+    try {
+      ok(await s.gql('mutation { registerUnit(input: { id: "GOV", kind: GOVERNMENT, name: "Chính phủ" }) { position } }', {}, await as('admin', 'GOV')));
+      const leader = await as('leader', 'GOV');
+      const asOf = async () => ok(await s.gql<{ unitProgress: { asOf: string } }>(AS_OF, {}, leader)).unitProgress.asOf;
+      const before = await counters(s);
+      const first = await asOf();
+      const later = await eventually('the cached instant to expire', asOf, (x) => x !== first);
+      // Not before the TTL (less the moment between the lookup and the instant the answer took).
+      expect(Date.parse(later) - Date.parse(first)).toBeGreaterThanOrEqual(1800);
+      expect((await counters(s)).hits).toBeGreaterThan(before.hits);
+    } finally {
+      await s.dispose();
+    }
+  });
+
+  it('is off with TIENDO_QUERY_CACHE_MS=0', async () => {
+    const s = await TestServer.start({ TIENDO_QUERY_CACHE_MS: '0' });
+    try {
+      ok(await s.gql('mutation { registerUnit(input: { id: "GOV", kind: GOVERNMENT, name: "Chính phủ" }) { position } }', {}, await as('admin', 'GOV')));
+      const leader = await as('leader', 'GOV');
+      for (let i = 0; i < 3; i++) ok(await s.gql(AS_OF, {}, leader));
+      expect(await counters(s)).toEqual({ hits: 0, misses: 0 });
+    } finally {
+      await s.dispose();
+    }
+  });
+});

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { ResponseCache } from '../../src/api/response-cache.js';
+
+/** The store behind the query cache (src/api/response-cache.ts): byte bound, LRU order, position, TTL. */
+const answer = (bytes: number) => ({ body: Buffer.alloc(bytes, 'x'), contentType: 'application/json', operation: { name: null, type: 'query' } });
+
+function cacheOf(maxBytes: number, ttlMs = 60_000) {
+  const evicted: number[] = [];
+  const cache = new ResponseCache({ ttlMs, maxBytes, onEvict: (n) => evicted.push(n) });
+  return { cache, evicted };
+}
+
+describe('ResponseCache', () => {
+  it('stays within its byte bound, the least recently used out first', () => {
+    const { cache, evicted } = cacheOf(10_000);
+    for (const k of ['a', 'b', 'c']) cache.set(k, '7', 0, answer(2000));
+    expect(cache.size).toBe(3);
+    expect(cache.get('a', '7', 1)).toBeDefined(); // a is now the most recently used: b goes first
+    for (const k of ['d', 'e']) cache.set(k, '7', 0, answer(2000));
+    expect(cache.bytes).toBeLessThanOrEqual(10_000);
+    expect(evicted.reduce((s, n) => s + n, 0)).toBe(1);
+    expect(cache.get('b', '7', 1)).toBeUndefined();
+    for (const k of ['a', 'c', 'd', 'e']) expect(cache.get(k, '7', 1)?.body.length).toBe(2000);
+  });
+
+  it('counts what it holds and gives it back when entries go', () => {
+    const { cache } = cacheOf(1_000_000);
+    cache.set('a', '1', 0, answer(5000));
+    const one = cache.bytes;
+    expect(one).toBeGreaterThanOrEqual(5000);
+    cache.set('a', '1', 0, answer(100)); // replaced, not added
+    expect(cache.bytes).toBeLessThan(one);
+    expect(cache.size).toBe(1);
+    expect(cache.get('a', '2', 0)).toBeUndefined(); // the read model moved: everything goes
+    expect(cache.bytes).toBe(0);
+    expect(cache.size).toBe(0);
+  });
+
+  it('does not keep an answer larger than a quarter of the bound', () => {
+    const { cache } = cacheOf(10_000);
+    cache.set('small', '1', 0, answer(1000));
+    cache.set('huge', '1', 0, answer(3000));
+    expect(cache.get('huge', '1', 0)).toBeUndefined();
+    expect(cache.get('small', '1', 0)).toBeDefined();
+  });
+
+  it('serves an entry for at most ttlMs after it was computed, and only at its position', () => {
+    const { cache } = cacheOf(100_000, 2000);
+    cache.set('a', '5', 1000, answer(10));
+    expect(cache.get('a', '5', 3000)).toBeDefined();
+    expect(cache.get('a', '5', 3001)).toBeUndefined();
+    expect(cache.bytes).toBe(0);
+    cache.set('a', '5', 5000, answer(10));
+    expect(cache.get('a', '6', 5000)).toBeUndefined();
+    expect(cache.get('a', '5', 5000)).toBeUndefined(); // gone, not back with an older position
+  });
+});
