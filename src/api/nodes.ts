@@ -48,7 +48,10 @@ export async function readAt(ctx: Ctx, asOf?: string | null): Promise<Source> {
 
 export const taskNode = (t: TaskView, src: Source): TaskNode => ({ ...t, __src: src });
 export const unitNode = (u: UnitState | undefined, src: Source): UnitNode | null => (u ? { ...u, __src: src } : null);
-export const actorNode = (a: HistoryEntry['actor'], src: Source) => ({ id: a.id, role: a.role, unit: unitNode(src.views.units.get(a.unit), src) });
+/** An actor as the API shows it; its unit is resolved only when asked (actorResolvers): a history page names ten. */
+export const actorNode = (a: HistoryEntry['actor'], src: Source) => ({ id: a.id, role: a.role, unitId: a.unit, __src: src });
+export type ActorNode = ReturnType<typeof actorNode>;
+export const actorResolvers = { Actor: { unit: (a: ActorNode) => unitNode(a.__src.views.units.get(a.unitId), a.__src) } };
 
 /**
  * Confidential tasks are visible only to their lead and coordinating units and to the leaders of

@@ -14,7 +14,7 @@ import { hardening, registerHardening, registerVariableCost } from './hardening.
 import { registerMinPosition } from './min-position.js';
 import { registerLoadShedding } from './overload.js';
 import { registerQueryCache, registerQueryCacheExecution } from './query-cache.js';
-import { type Ctx, actorNode, source } from './nodes.js';
+import { type Ctx, actorNode, actorResolvers, source } from './nodes.js';
 import { auditResolvers } from './resolvers/audit.js';
 import { inspectionResolvers } from './resolvers/inspections.js';
 import { mutationResolvers, recordMutationResolvers } from './resolvers/mutations.js';
@@ -90,7 +90,7 @@ export async function buildServer(app: App, log: Logger): Promise<FastifyInstanc
     resolvers: mergeResolvers(
       { Date: DateScalar, DateTime: DateTimeScalar } as unknown as ResolverMap,
       unitResolvers, taskResolvers, basisResolvers, progressResolvers, obstacleResolvers, inspectionResolvers, reportResolvers,
-      mutationResolvers, recordMutationResolvers, auditResolvers, whyResolvers,
+      mutationResolvers, recordMutationResolvers, auditResolvers, whyResolvers, actorResolvers,
       { Query: { me: (_: unknown, __: unknown, ctx: Ctx) => actorNode({ ...ctx.actor }, source(ctx.tiendo.runner.views, ctx.now, false)) } },
       ...operations.resolvers,
     ) as never,
