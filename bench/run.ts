@@ -49,7 +49,7 @@ const { values } = parseArgs({
     'peer-events': { type: 'string' },
     profile: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
-    out: { type: 'string', default: join(here, 'results', 'latest.json') },
+    out: { type: 'string' },
     replicas: { type: 'string', default: '1' },
   },
 });
@@ -59,6 +59,8 @@ const int = (name: string, v: string | undefined, min = 1) => {
   return n;
 };
 const EVENTS = int('events', values.events, 1000);
+// Only a full run replaces the committed bench/results/latest.json; a smaller one writes beside it, in a folder of its size.
+const OUT = values.out ?? join(here, 'results', ...(EVENTS === 1_000_000 ? [] : [`events-${EVENTS}`]), 'latest.json');
 const SEED = int('seed', values.seed, 0);
 const DURATION = int('duration', values.duration ?? (EVENTS >= 200_000 ? '10' : '3'));
 const CLIENTS = 64;
@@ -589,12 +591,12 @@ try {
   console.log(`\n${'bar (DESIGN §5)'.padEnd(b0)}  ${'goal'.padEnd(b1)}  figure      pass`);
   for (const b of bars) console.log(`${b.what.padEnd(b0)}  ${b.bar.padEnd(b1)}  ${b.figure.padEnd(10)}  ${b.pass === null ? 'n/a ' : b.pass ? 'PASS' : 'FAIL'}  ${b.detail}`);
   console.log(`\n${results.passed} passed, ${results.failed} failed; ${results.seconds} s`);
-  mkdirSync(dirname(values.out!), { recursive: true });
-  writeFileSync(values.out!, `${JSON.stringify(results, null, 2)}\n`);
+  mkdirSync(dirname(OUT), { recursive: true });
+  writeFileSync(OUT, `${JSON.stringify(results, null, 2)}\n`);
   // Every run kept under its date as well: bench/summary.ts puts the last few side by side.
-  const dated = join(dirname(values.out!), `${date.replace(/[:.]/g, '-')}.json`);
+  const dated = join(dirname(OUT), `${date.replace(/[:.]/g, '-')}.json`);
   writeFileSync(dated, `${JSON.stringify(results, null, 2)}\n`);
-  console.log(`written ${values.out} and ${dated}`);
+  console.log(`written ${OUT} and ${dated}`);
 } finally {
   rmSync(work, { recursive: true, force: true });
   if (!values.keep) rmSync(dataDir, { recursive: true, force: true });
