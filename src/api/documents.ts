@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { GraphQLError } from 'graphql';
+import { type ASTKindToNode, BREAK, type DocumentNode, GraphQLError, visit } from 'graphql';
 
 /**
  * mercurius, when a query does not parse as GraphQL, tries JSON.parse on it and takes the result as a
@@ -19,4 +19,27 @@ export function refuseJsonDocuments(server: FastifyInstance): void {
     if (loc !== null && typeof loc === 'object' && Object.getPrototypeOf(loc) !== Object.prototype) return;
     throw new GraphQLError('Syntax Error: the query is not a GraphQL document');
   });
+}
+
+/**
+ * A test of whether a document holds a node of one kind that matches, memoised per document: mercurius
+ * keeps the parsed documents of the queries it has seen, so each is walked once.
+ */
+export function documentHas<K extends keyof ASTKindToNode>(kind: K, matches: (node: ASTKindToNode[K]) => boolean): (document: DocumentNode) => boolean {
+  const known = new WeakMap<DocumentNode, boolean>();
+  return (document) => {
+    let found = known.get(document);
+    if (found === undefined) {
+      found = false;
+      visit(document, {
+        [kind]: (node: ASTKindToNode[K]) => {
+          if (!matches(node)) return undefined;
+          found = true;
+          return BREAK;
+        },
+      });
+      known.set(document, found);
+    }
+    return found;
+  };
 }

@@ -21,7 +21,7 @@ import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
 import {
-  type ASTVisitor, BREAK, type DocumentNode, type FragmentDefinitionNode, GraphQLError, type GraphQLSchema, Kind,
+  type ASTVisitor, type DocumentNode, type FragmentDefinitionNode, GraphQLError, type GraphQLSchema, Kind,
   NoSchemaIntrospectionCustomRule, type ValidationContext, type ValidationRule, getOperationAST, getVariableValues, parse,
   validate, visit,
 } from 'graphql';
@@ -29,6 +29,7 @@ import type { App } from '../app/app.js';
 import { type TokenVerifier, createVerifier } from '../auth/tokens.js';
 import type { Config } from '../config.js';
 import { ErrorCode, TiendoError } from '../errors.js';
+import { documentHas } from './documents.js';
 
 /** The limits, in one place. Generous for every query the API's users make; tight for abuse. */
 export const LIMITS = {
@@ -170,26 +171,8 @@ export function validationRules(production: boolean): ValidationRule[] {
 
 /** The page-size arguments graphql-armor's cost multiplies by. */
 const PAGE_ARGS = new Set(['first', 'last']);
-/** Documents (mercurius caches them) and whether a page size in them is a variable. */
-const variablePages = new WeakMap<DocumentNode, boolean>();
-
-function hasVariablePage(document: DocumentNode): boolean {
-  let found = variablePages.get(document);
-  if (found === undefined) {
-    found = false;
-    visit(document, {
-      Argument(node) {
-        if (PAGE_ARGS.has(node.name.value) && node.value.kind === Kind.VARIABLE) {
-          found = true;
-          return BREAK;
-        }
-        return undefined;
-      },
-    });
-    variablePages.set(document, found);
-  }
-  return found;
-}
+/** Whether a page size in a document is a variable (costed with its value by registerVariableCost). */
+const hasVariablePage = documentHas(Kind.ARGUMENT, (node) => PAGE_ARGS.has(node.name.value) && node.value.kind === Kind.VARIABLE);
 
 /**
  * graphql-armor's cost multiplies by a literal `first: 100` but not by `first: $n`: validation

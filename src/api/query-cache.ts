@@ -19,9 +19,10 @@
  * replaces the entry.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { BREAK, type DocumentNode, getOperationAST, visit } from 'graphql';
+import { Kind, getOperationAST } from 'graphql';
 import type { App } from '../app/app.js';
 import type { Metrics } from '../ops/metrics.js';
+import { documentHas } from './documents.js';
 import { ResponseCache } from './response-cache.js';
 
 declare module 'fastify' {
@@ -50,24 +51,7 @@ const NO_CACHE = /(?:^|,)\s*no-cache\s*(?:,|$)/i;
 
 /** Fields answered from the webhook delivery log (webhooks.db), which changes without an event. */
 const OUTSIDE_READ_MODEL = new Set(['deliveries', 'webhookDeliveries']);
-/** Documents (mercurius keeps them) and whether they select such a field. */
-const outside = new WeakMap<DocumentNode, boolean>();
-
-function readsOutsideReadModel(document: DocumentNode): boolean {
-  let found = outside.get(document);
-  if (found === undefined) {
-    found = false;
-    visit(document, {
-      Field(node) {
-        if (!OUTSIDE_READ_MODEL.has(node.name.value)) return undefined;
-        found = true;
-        return BREAK;
-      },
-    });
-    outside.set(document, found);
-  }
-  return found;
-}
+const readsOutsideReadModel = documentHas(Kind.FIELD, (node) => OUTSIDE_READ_MODEL.has(node.name.value));
 
 /** Variables nested deeper get no key (a recursion that deep would overflow the stack: test/e2e/fuzz): computed as usual. */
 const MAX_DEPTH = 32;
