@@ -5,6 +5,10 @@
  * thing while the read model has not moved and for at most TIENDO_QUERY_CACHE_MS (answers also
  * depend on the instant: OVERDUE, due soon, `asOf` echoes it). TIENDO_QUERY_CACHE_MS=0: off.
  *
+ * A task's page (`task(id)` with its card and history, answer-scope.ts) lasts longer: until that
+ * task, a task below it or a unit changes (task-changes.ts), or the date in Vietnam does — so it is
+ * still served while other tasks are written, which is when a national server is busiest.
+ *
  * Key: the media type negotiated from Accept, the whole actor (id, role, unit: visibility of
  * confidential tasks, `me`, what a role may read), operationName, the variables (keys sorted) and the
  * document's text. The entry's read-model position is checked on every lookup (response-cache.ts).
@@ -22,8 +26,11 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Kind, getOperationAST } from 'graphql';
 import type { App } from '../app/app.js';
 import type { Metrics } from '../ops/metrics.js';
+import { nextDayStartMillis } from '../periods/dates.js';
+import { taskPageScope } from './answer-scope.js';
 import { documentHas } from './documents.js';
 import { ResponseCache } from './response-cache.js';
+import { TaskChanges } from './task-changes.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -35,6 +42,9 @@ declare module 'fastify' {
 interface Pending {
   key: string;
   operationName: string | undefined;
+  variables: unknown;
+  /** The tasks a task page's answer depends on (answer-scope.ts); null: on the whole read model. */
+  tasks: string[] | null;
   position: string | null;
   /** When the answer began to be computed (ms): its age counts from then. */
   at: number;
@@ -92,12 +102,15 @@ function requestOf(req: FastifyRequest): { query: string; operationName: string 
 }
 
 /** Before mercurius, after hardening and min-position: the lookup, and keeping a clean answer as it is sent. */
-export function registerQueryCache(server: FastifyInstance, app: Pick<App, 'config' | 'runner'>, metrics: Metrics): void {
+export function registerQueryCache(server: FastifyInstance, app: Pick<App, 'config' | 'runner' | 'store'>, metrics: Metrics): void {
   const ttlMs = app.config.TIENDO_QUERY_CACHE_MS;
   if (ttlMs === 0) return;
   const cache = new ResponseCache({
     ttlMs, maxBytes: app.config.TIENDO_QUERY_CACHE_MB * 1024 * 1024, onEvict: (n) => metrics.queryCacheEvictions.inc(n),
   });
+  const changes = new TaskChanges(app.runner, (a, b) => app.store.comparePositions(a, b));
+  const unchanged = changes.unchangedSince.bind(changes);
+  server.addHook('onClose', async () => changes.close());
 
   server.addHook('preHandler', async (req, reply) => {
     if ((req.method !== 'GET' && req.method !== 'POST') || req.headers.upgrade || !req.actor || !GRAPHQL_PATH.test(req.url)) return;
@@ -109,7 +122,7 @@ export function registerQueryCache(server: FastifyInstance, app: Pick<App, 'conf
     const now = Date.now();
     const cacheControl = req.headers['cache-control'];
     if (!(typeof cacheControl === 'string' && NO_CACHE.test(cacheControl))) {
-      const hit = cache.get(key, position, now);
+      const hit = cache.get(key, position, now, unchanged);
       metrics.queryCacheBytes.set(cache.bytes);
       if (hit) {
         metrics.queryCacheHits.inc();
@@ -117,7 +130,9 @@ export function registerQueryCache(server: FastifyInstance, app: Pick<App, 'conf
         return reply.code(200).header('content-type', hit.contentType).send(hit.body);
       }
     }
-    req.queryCache = { key, operationName: asked.operationName, position, at: now, query: false, keepable: false, clean: false };
+    req.queryCache = {
+      key, operationName: asked.operationName, variables: asked.variables, tasks: null, position, at: now, query: false, keepable: false, clean: false,
+    };
   });
 
   // Registered after hardening's onSend: the content type is final here.
@@ -129,9 +144,10 @@ export function registerQueryCache(server: FastifyInstance, app: Pick<App, 'conf
       && (typeof payload === 'string' || Buffer.isBuffer(payload));
     if (!keep) return payload;
     const body = typeof payload === 'string' ? Buffer.from(payload) : payload as Buffer;
+    // A task page depends on the instant only through the date (status): it lasts until the date changes.
     cache.set(pending.key, pending.position, pending.at, {
       body, contentType: String(reply.getHeader('content-type')), operation: req.gqlOperation ?? { name: null, type: 'query' },
-    });
+    }, pending.tasks ? { tasks: pending.tasks, until: nextDayStartMillis(pending.at) } : undefined);
     metrics.queryCacheBytes.set(cache.bytes);
     return body;
   });
@@ -145,11 +161,12 @@ interface GqlContext { reply?: { request: FastifyRequest } }
  */
 export function registerQueryCacheExecution(server: FastifyInstance, app: Pick<App, 'config' | 'runner'>): void {
   if (app.config.TIENDO_QUERY_CACHE_MS === 0) return;
-  server.graphql.addHook('preExecution', async (_schema, document, context) => {
+  server.graphql.addHook('preExecution', async (schema, document, context) => {
     const pending = (context as GqlContext).reply?.request.queryCache;
     if (!pending) return;
     pending.query = getOperationAST(document, pending.operationName)?.operation === 'query';
     pending.keepable = pending.query && !readsOutsideReadModel(document);
+    if (pending.keepable) pending.tasks = taskPageScope(schema, document, pending.operationName, pending.variables);
   });
   server.graphql.addHook('onResolution', async (execution, context) => {
     const pending = (context as GqlContext).reply?.request.queryCache;

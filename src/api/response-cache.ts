@@ -5,7 +5,8 @@
  *
  * Every call names the read model's current position. Positions only move forward, so when it
  * differs from the one the entries were computed at, none of them can be served again: they are
- * all dropped at once (not counted as evictions) rather than left to age out of the LRU.
+ * all dropped at once (not counted as evictions) rather than left to age out of the LRU. The
+ * exception is an answer about tasks (answer-scope.ts): kept while its tasks did not change.
  */
 export interface CachedResponse {
   body: Buffer;
@@ -16,61 +17,105 @@ export interface CachedResponse {
 
 interface Entry extends CachedResponse { at: number; bytes: number }
 
+/** An answer that outlives a move of the read model: valid while `stillTrue` says its tasks did not change, until `until`. */
+interface LastingEntry extends Entry { position: string | null; tasks: readonly string[]; until: number }
+
+/** Whether none of `tasks` changed after `since` (TaskChanges.unchangedSince). */
+export type StillTrue = (tasks: readonly string[], since: string | null) => boolean;
+
 /** What a Map entry and its key cost beyond the key's characters and the body's bytes (a rough figure). */
 const ENTRY_OVERHEAD = 160;
 
 export class ResponseCache {
+  /** Answers valid at one position only: all dropped when the read model moves. */
   private readonly entries = new Map<string, Entry>();
+  /** Answers about tasks (answer-scope.ts), kept across moves that did not touch them. */
+  private readonly lasting = new Map<string, LastingEntry>();
   private position: string | null | undefined;
-  bytes = 0;
+  /** The bytes of each map's entries. */
+  private momentaryBytes = 0;
+  private lastingBytes = 0;
 
   constructor(private readonly opts: { ttlMs: number; maxBytes: number; onEvict?: (n: number) => void }) {}
 
-  get size(): number {
-    return this.entries.size;
+  get bytes(): number {
+    return this.momentaryBytes + this.lastingBytes;
   }
 
-  /** The answer for `key` computed at `position` no longer ago than the TTL, or undefined. */
-  get(key: string, position: string | null, now: number): CachedResponse | undefined {
+  get size(): number {
+    return this.entries.size + this.lasting.size;
+  }
+
+  /**
+   * The answer for `key` computed at `position` no longer ago than the TTL, or a lasting answer
+   * computed earlier that `stillTrue` confirms and whose `until` has not come; else undefined.
+   */
+  get(key: string, position: string | null, now: number, stillTrue?: StillTrue): CachedResponse | undefined {
     this.at(position);
     const entry = this.entries.get(key);
-    if (!entry) return undefined;
-    this.entries.delete(key);
-    if (now - entry.at > this.opts.ttlMs) {
-      this.bytes -= entry.bytes;
+    if (entry) {
+      this.entries.delete(key);
+      if (now - entry.at > this.opts.ttlMs) {
+        this.momentaryBytes -= entry.bytes;
+        return undefined;
+      }
+      this.entries.set(key, entry); // most recently used last
+      return entry;
+    }
+    const kept = this.lasting.get(key);
+    if (!kept) return undefined;
+    this.lasting.delete(key);
+    if (now >= kept.until || (kept.position !== position && !stillTrue?.(kept.tasks, kept.position))) {
+      this.lastingBytes -= kept.bytes;
       return undefined;
     }
-    this.entries.set(key, entry); // most recently used last
-    return entry;
+    this.lasting.set(key, kept);
+    return kept;
   }
 
-  /** Keeps an answer computed at `at` (ms) with the read model at `position` (the current one). */
-  set(key: string, position: string | null, at: number, response: CachedResponse): void {
+  /**
+   * Keeps an answer computed at `at` (ms) with the read model at `position` (the current one).
+   * `lasting`: an answer about these tasks only, true until `until` (ms) unless they change.
+   */
+  set(key: string, position: string | null, at: number, response: CachedResponse, lasting?: { tasks: readonly string[]; until: number }): void {
     this.at(position);
     const bytes = response.body.byteLength + 2 * key.length + ENTRY_OVERHEAD;
-    const old = this.entries.get(key);
-    if (old) {
-      this.entries.delete(key);
-      this.bytes -= old.bytes;
-    }
+    this.drop(this.entries, key);
+    this.drop(this.lasting, key);
     // One answer larger than a quarter of the bound would push out most of the others: not kept.
     if (bytes > this.opts.maxBytes / 4) return;
-    this.entries.set(key, { ...response, at, bytes });
-    this.bytes += bytes;
+    if (lasting) {
+      this.lasting.set(key, { ...response, at, bytes, position, tasks: lasting.tasks, until: lasting.until });
+      this.lastingBytes += bytes;
+    } else {
+      this.entries.set(key, { ...response, at, bytes });
+      this.momentaryBytes += bytes;
+    }
     let evicted = 0;
-    for (const [oldest, entry] of this.entries) {
-      if (this.bytes <= this.opts.maxBytes) break;
-      this.entries.delete(oldest);
-      this.bytes -= entry.bytes;
-      evicted++;
+    // The momentary answers go first: they are lost at the next event anyway.
+    for (const map of [this.entries, this.lasting] as Map<string, Entry>[]) {
+      for (const oldest of map.keys()) {
+        if (this.bytes <= this.opts.maxBytes) break;
+        this.drop(map, oldest);
+        evicted++;
+      }
     }
     if (evicted) this.opts.onEvict?.(evicted);
+  }
+
+  /** Removes `key` from `map`, and its bytes from that map's count. */
+  private drop(map: Map<string, Entry>, key: string): void {
+    const old = map.get(key);
+    if (!old) return;
+    map.delete(key);
+    if (map === this.entries) this.momentaryBytes -= old.bytes;
+    else this.lastingBytes -= old.bytes;
   }
 
   private at(position: string | null): void {
     if (position === this.position) return;
     this.position = position;
     this.entries.clear();
-    this.bytes = 0;
+    this.momentaryBytes = 0;
   }
 }

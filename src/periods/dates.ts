@@ -46,6 +46,13 @@ export function dateOfInstant(iso: string): CalendarDate {
   return instant(iso).setZone(ZONE).toISODate() as CalendarDate;
 }
 
+/** The instant (ms) the Vietnamese date after the one at `ms` begins: when "today" next changes. */
+export function nextDayStartMillis(ms: number): number {
+  const DAY = 86_400_000;
+  if (ms >= FIXED_OFFSET_SINCE) return (Math.floor((ms + UTC_PLUS_7) / DAY) + 1) * DAY - UTC_PLUS_7;
+  return DateTime.fromMillis(ms, { zone: ZONE }).startOf('day').plus({ days: 1 }).toMillis();
+}
+
 /** Today's date in Vietnam; the caller passes the clock's instant so that nothing here reads it. */
 export const today: (nowIso: string) => CalendarDate = dateOfInstant;
 

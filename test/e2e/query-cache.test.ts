@@ -157,3 +157,75 @@ describe('the response cache, configured', () => {
     }
   });
 });
+
+/**
+ * A task's page (answer-scope.ts) is kept across writes that do not touch it: its answer depends on
+ * the task, the tasks below it, the units and the date only (task-changes.ts). Momentary answers
+ * last 1 ms here, so a hit after a write can only be a lasting one.
+ */
+describe("the response cache, a task's page", () => {
+  let s: TestServer;
+  const PAGE = 'query ($id: ID!) { task(id: $id) { id status progress version lead { id name } history(first: 5) { totalCount edges { node { kind actor { id } } } } } }';
+  const WIDER = 'query ($id: ID!) { task(id: $id) { id progress parent { id } } }';
+  type Page = { task: { progress: number | null; version: number; lead: { name: string }; history: { totalCount: number } } };
+
+  beforeAll(async () => {
+    s = await TestServer.start({ TIENDO_QUERY_CACHE_MS: '1', TIENDO_REMINDERS: '0' });
+    const admin = await as('admin', 'GOV');
+    const gov = await as('leader', 'GOV');
+    for (const [id, kind, parentId] of [['GOV', 'GOVERNMENT', null], ['01', 'PROVINCE', 'GOV'], ['02', 'PROVINCE', 'GOV']]) {
+      ok(await s.gql('mutation ($i: RegisterUnitInput!) { registerUnit(input: $i) { position } }', { i: { id, kind, name: `Đơn vị ${id}`, parentId } }, admin));
+    }
+    const assign = 'mutation ($i: AssignTaskInput!) { assignTask(input: $i) { position } }';
+    for (const id of ['A', 'B']) ok(await s.gql(assign, { i: { id, title: `Nhiệm vụ ${id}`, source, leadUnitId: '01', deadline: '2030-01-31' } }, gov));
+    ok(await s.gql('mutation { delegateTask(input: { taskId: "A", to: [{ leadUnitId: "02" }] }) { position } }', {}, gov));
+  }, 90_000);
+
+  afterAll(async () => {
+    await s?.dispose();
+  });
+
+  const leader = () => as('leader', 'GOV');
+  const page = async (query = PAGE, id = 'A') => ok(await s.gql<Page>(query, { id }, await leader())).task;
+  const progress = async (taskId: string, unit: string, percent: number) => ok(await s.gql(
+    'mutation ($i: ReportProgressInput!) { reportProgress(input: $i) { position } }', { i: { taskId, percent, note: 'Cập nhật' } }, await as('focal_point', unit)));
+  /** What one more request did to the counters: 'hit' or 'miss'. */
+  const asked = async (query = PAGE, id = 'A') => {
+    const before = await counters(s);
+    const answer = await page(query, id);
+    const after = await counters(s);
+    expect(after.hits - before.hits + after.misses - before.misses).toBe(1);
+    return { answer, was: after.hits > before.hits ? 'hit' : 'miss' };
+  };
+
+  it('is sent again after a write to another task, and computed again after a write to it, below it or to a unit', async () => {
+    const first = await page();
+    expect((await asked()).was).toBe('hit');
+    await progress('B', '01', 30); // another task: A's page stands
+    expect(await asked()).toEqual({ answer: first, was: 'hit' });
+
+    const child = ok(await s.gql<{ task: { children: { id: string }[] } }>('{ task(id: "A") { children { id } } }', {}, await leader())).task.children[0]!.id;
+    await progress(child, '02', 80); // below it: A's progress rolls up
+    const afterChild = await asked();
+    expect(afterChild.was).toBe('miss');
+    expect(afterChild.answer.progress).not.toBe(first.progress);
+    expect((await asked()).was).toBe('hit');
+
+    await progress('A', '01', 10); // the task itself
+    const afterOwn = await asked();
+    expect(afterOwn.was).toBe('miss');
+    expect(afterOwn.answer.version).toBeGreaterThan(first.version);
+    expect(afterOwn.answer.history.totalCount).toBeGreaterThan(first.history.totalCount);
+
+    ok(await s.gql('mutation { renameUnit(input: { unitId: "01", name: "Tỉnh 01 mới", reason: "Sáp nhập" }) { position } }', {}, await as('admin', 'GOV')));
+    const afterUnit = await asked();
+    expect(afterUnit.was).toBe('miss');
+    expect(afterUnit.answer.lead.name).toBe('Tỉnh 01 mới');
+  });
+
+  it('keeps a query reaching beyond the task (its parent) only while nothing at all is written', async () => {
+    await asked(WIDER, 'A');
+    await progress('B', '01', 40);
+    expect((await asked(WIDER, 'A')).was).toBe('miss');
+  });
+});

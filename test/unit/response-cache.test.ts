@@ -55,3 +55,34 @@ describe('ResponseCache', () => {
     expect(cache.get('a', '5', 5000)).toBeUndefined(); // gone, not back with an older position
   });
 });
+
+describe('lasting answers (a task page, answer-scope.ts)', () => {
+  const lasting = { tasks: ['A'], until: 10_000 };
+
+  it('outlive a move of the read model while their tasks did not change, and go when they did or when `until` comes', () => {
+    const { cache } = cacheOf(100_000);
+    cache.set('page', '5', 0, answer(10), lasting);
+    cache.set('other', '5', 0, answer(10));
+    const asked: [readonly string[], string | null][] = [];
+    const unchanged = (tasks: readonly string[], since: string | null) => (asked.push([tasks, since]), true);
+    expect(cache.get('page', '6', 1, unchanged)).toBeDefined();
+    expect(asked).toEqual([[['A'], '5']]);
+    expect(cache.get('other', '6', 1, unchanged)).toBeUndefined(); // momentary: gone with the move
+    expect(cache.get('page', '6', 10_000, unchanged)).toBeUndefined(); // the date changed
+    cache.set('page', '6', 0, answer(10), lasting);
+    expect(cache.get('page', '7', 1, () => false)).toBeUndefined(); // its task changed
+    expect(cache.get('page', '7', 1, unchanged)).toBeUndefined(); // and is not back
+    expect(cache.bytes).toBe(0);
+  });
+
+  it('are evicted after the momentary answers', () => {
+    const { cache, evicted } = cacheOf(4.5 * (1000 + 2 * 2 + 160));
+    cache.set('pg', '1', 0, answer(1000), lasting);
+    for (const k of ['m1', 'm2', 'm3']) cache.set(k, '1', 0, answer(1000));
+    expect(evicted).toEqual([]);
+    cache.set('m4', '1', 0, answer(1000)); // over the bound: the oldest momentary answer goes, not the older page
+    expect(evicted).toEqual([1]);
+    expect(cache.get('m1', '1', 1)).toBeUndefined();
+    expect(cache.get('pg', '1', 1)).toBeDefined();
+  });
+});
