@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newEventId } from './shared/ids.js';
 import type { z } from 'zod';
 import type { NewEvent, RecordedEvent } from './eventstore/port.js';
 import { type Decided, type Envelope, EventMetadata } from './shared/schemas.js';
@@ -121,7 +121,7 @@ export interface EncodedEvent extends NewEvent {
  * The stored form of a decided event; its data and metadata are checked against their schemas
  * before writing, so an event this process wrote needs no decode to be read (run-command.ts).
  */
-export function encode(event: Decided, base: MetadataBase, id: string = randomUUID(), registry: EventRegistry = eventRegistry): EncodedEvent {
+export function encode(event: Decided, base: MetadataBase, id: string = newEventId(), registry: EventRegistry = eventRegistry): EncodedEvent {
   const schema = registry.schemas[event.type];
   if (!schema) throw new Error(`no schema for event type ${event.type}`);
   const data = schema.parse(event.data) as DomainEvent['data'];

@@ -1,11 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { staleVersion } from '../errors.js';
 import { WrongExpectedRevisionError } from '../eventstore/errors.js';
 import type { EventStore } from '../eventstore/port.js';
 import { type DomainEnvelope, type DomainEvent, decode, encode } from '../events.js';
 import { noticeEventTypes } from '../reminders/events.js';
 import type { Actor, Decided } from '../shared/schemas.js';
-import { uuidFromName } from '../shared/ids.js';
+import { newEventId, uuidFromName } from '../shared/ids.js';
 
 export interface CommandContext {
   actor: Actor;
@@ -41,7 +40,7 @@ const MAX_ATTEMPTS = 8;
 /** Event ids for a command: from the client's mutation id when given, so a retry writes nothing new. */
 export function eventIdsFor(ctx: CommandContext, stream: string, count: number): string[] {
   return Array.from({ length: count }, (_, i) =>
-    ctx.clientMutationId ? uuidFromName(`${ctx.actor.id}|${ctx.clientMutationId}|${stream}|${i}`) : randomUUID());
+    ctx.clientMutationId ? uuidFromName(`${ctx.actor.id}|${ctx.clientMutationId}|${stream}|${i}`) : newEventId());
 }
 
 /**

@@ -1,12 +1,29 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomFillSync } from 'node:crypto';
+
+const hyphenated = (x: string) => `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+
+const v7 = Buffer.alloc(16);
+
+/**
+ * A new event's id: a time-ordered uuid (RFC 9562 version 7: the millisecond `nowMs`, then random
+ * bits). The store's unique index on ids then grows at its end, as positions do, instead of
+ * touching a random page per event: appends to a store of a million events ran 1.6× faster
+ * (bench/README.md). Random bits keep ids unguessable and unique across replicas.
+ */
+export function newEventId(nowMs: number = Date.now()): string {
+  randomFillSync(v7, 6);
+  v7.writeUIntBE(nowMs, 0, 6);
+  v7[6] = (v7[6]! & 0x0f) | 0x70;
+  v7[8] = (v7[8]! & 0x3f) | 0x80;
+  return hyphenated(v7.toString('hex'));
+}
 
 /** A name-based uuid (RFC 4122 version 5 layout over SHA-1): the same name, the same id. */
 export function uuidFromName(name: string): string {
   const h = createHash('sha1').update('tiendo:').update(name).digest();
   h[6] = (h[6]! & 0x0f) | 0x50;
   h[8] = (h[8]! & 0x3f) | 0x80;
-  const x = h.subarray(0, 16).toString('hex');
-  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+  return hyphenated(h.subarray(0, 16).toString('hex'));
 }
 
 const alphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';

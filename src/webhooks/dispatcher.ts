@@ -1,5 +1,4 @@
 import Database from 'better-sqlite3';
-import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
@@ -10,7 +9,7 @@ import type { EventStore } from '../eventstore/port.js';
 import { encode } from '../events.js';
 import { concerns, taskOf } from '../live/scope.js';
 import type { AppliedNotice, ProjectionRunner } from '../runner/runner.js';
-import { uuidFromName } from '../shared/ids.js';
+import { newEventId, uuidFromName } from '../shared/ids.js';
 import type { Actor } from '../shared/schemas.js';
 import { type DeliveryEvent, type DeliveryState, decideClaim, deliveryStream, evolveDelivery, isDeliveryStream } from './delivery.js';
 import type { WebhookView } from './events.js';
@@ -249,7 +248,7 @@ export class WebhookDispatcher {
 
   /** Appends a claim or an outcome on the delivery's stream; false when another replica got there first. */
   private async record(id: string, event: DeliveryEvent, expected: number | 'no_stream', now: string): Promise<number | null> {
-    const encoded = encode(event, { actor: DISPATCHER_ACTOR, occurredAt: now, correlationId: id, causationId: null }, randomUUID());
+    const encoded = encode(event, { actor: DISPATCHER_ACTOR, occurredAt: now, correlationId: id, causationId: null }, newEventId());
     try {
       return (await this.o.store.append(deliveryStream(id), [encoded], expected)).nextExpectedRevision;
     } catch (error) {
