@@ -108,6 +108,7 @@ export function registerQueryCache(server: FastifyInstance, app: Pick<App, 'conf
   const cache = new ResponseCache({
     ttlMs, maxBytes: app.config.TIENDO_QUERY_CACHE_MB * 1024 * 1024, onEvict: (n) => metrics.queryCacheEvictions.inc(n),
   });
+  metrics.queryCacheBytes = () => cache.bytes;
   const changes = new TaskChanges(app.runner, (a, b) => app.store.comparePositions(a, b));
   const unchanged = changes.unchangedSince.bind(changes);
   server.addHook('onClose', async () => changes.close());
@@ -123,7 +124,6 @@ export function registerQueryCache(server: FastifyInstance, app: Pick<App, 'conf
     const cacheControl = req.headers['cache-control'];
     if (!(typeof cacheControl === 'string' && NO_CACHE.test(cacheControl))) {
       const hit = cache.get(key, position, now, unchanged);
-      metrics.queryCacheBytes.set(cache.bytes);
       if (hit) {
         metrics.queryCacheHits.inc();
         req.gqlOperation = hit.operation;
@@ -148,7 +148,6 @@ export function registerQueryCache(server: FastifyInstance, app: Pick<App, 'conf
     cache.set(pending.key, pending.position, pending.at, {
       body, contentType: String(reply.getHeader('content-type')), operation: req.gqlOperation ?? { name: null, type: 'query' },
     }, pending.tasks ? { tasks: pending.tasks, until: nextDayStartMillis(pending.at) } : undefined);
-    metrics.queryCacheBytes.set(cache.bytes);
     return body;
   });
 }

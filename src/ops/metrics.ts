@@ -68,11 +68,15 @@ export class Metrics {
   readonly queryCacheEvictions = new Counter({
     name: 'tiendo_query_cache_evictions_total', help: 'Response cache entries dropped to stay within TIENDO_QUERY_CACHE_MB', registers: [this.registry],
   });
-  readonly queryCacheBytes = new Gauge({
-    name: 'tiendo_query_cache_bytes', help: 'Bytes the response cache holds (answers, keys and a per-entry overhead)', registers: [this.registry],
-  });
+  /** The response cache's size, read when /metrics is scraped (not set on every lookup: that is the hot path). */
+  queryCacheBytes: () => number = () => 0;
 
   constructor(defaults = true) {
+    const bytes = () => this.queryCacheBytes();
+    new Gauge({
+      name: 'tiendo_query_cache_bytes', help: 'Bytes the response cache holds (answers, keys and a per-entry overhead)', registers: [this.registry],
+      collect() { this.set(bytes()); },
+    });
     for (const type of ['query', 'mutation', 'subscription']) this.latency.zero({ operation: 'anonymous', type });
     for (const outcome of ['delivered', 'retry', 'failed']) this.webhookDeliveries.inc({ outcome }, 0);
     for (const source of ['store', 'command']) this.conflicts.inc({ source }, 0);
@@ -80,7 +84,6 @@ export class Metrics {
     for (const field of ['taskChanged', 'unitProgressChanged', 'commitmentChanged']) this.subscriptions.set({ field }, 0);
     this.appends.inc(0);
     for (const c of [this.queryCacheHits, this.queryCacheMisses, this.queryCacheEvictions]) c.inc(0);
-    this.queryCacheBytes.set(0);
     if (defaults) collectDefaultMetrics({ register: this.registry, prefix: 'tiendo_' });
   }
 

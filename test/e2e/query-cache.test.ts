@@ -17,7 +17,7 @@ const as = (role: Role, unit: string) => token({ id: `${role}@${unit}`, role, un
 async function counters(s: TestServer) {
   const text = (await s.raw('', {}, 'GET', '/metrics')).text;
   const read = (name: string) => Number(new RegExp(`^${name} (\\d+)`, 'm').exec(text)?.[1] ?? NaN);
-  return { hits: read('tiendo_query_cache_hits_total'), misses: read('tiendo_query_cache_misses_total') };
+  return { hits: read('tiendo_query_cache_hits_total'), misses: read('tiendo_query_cache_misses_total'), bytes: read('tiendo_query_cache_bytes') };
 }
 
 /** The same request, raw: status, content type and the exact bytes. */
@@ -64,6 +64,7 @@ describe('the response cache', () => {
       const after = await counters(server);
       expect(after.hits - before.hits).toBe(1);
       expect(after.misses - before.misses).toBe(1);
+      expect(after.bytes).toBeGreaterThan(first.text.length); // read at scrape time: the answers it holds and their keys
     }
   });
 
@@ -151,7 +152,7 @@ describe('the response cache, configured', () => {
       ok(await s.gql('mutation { registerUnit(input: { id: "GOV", kind: GOVERNMENT, name: "Chính phủ" }) { position } }', {}, await as('admin', 'GOV')));
       const leader = await as('leader', 'GOV');
       for (let i = 0; i < 3; i++) ok(await s.gql(AS_OF, {}, leader));
-      expect(await counters(s)).toEqual({ hits: 0, misses: 0 });
+      expect(await counters(s)).toEqual({ hits: 0, misses: 0, bytes: 0 });
     } finally {
       await s.dispose();
     }
