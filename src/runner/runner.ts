@@ -59,11 +59,13 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
    * `snapshotEvery`: events between snapshots of the read model (SNAPSHOT_EVERY; Infinity: none).
    * `worker`: run the live fold in a worker thread, when the store is a SQLite file and events are
    * decoded by the default registry (otherwise, EventStoreDB included, it stays in this thread).
+   * `writerThread` (default true): otherwise, the read model's writes go to a thread of their own
+   * (views-writer.ts) and the fold stays here.
    */
   constructor(
     private readonly store: EventStore, file: string, private readonly log?: Logger,
     private readonly decodeEvent: (r: RecordedEvent) => DomainEnvelope = decode,
-    options: { snapshotEvery?: number; worker?: boolean } = {},
+    options: { snapshotEvery?: number; worker?: boolean; writerThread?: boolean } = {},
   ) {
     super();
     const sqlite = store.name === 'sqlite' ? store as SqliteEventStore : undefined;
@@ -75,7 +77,7 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
       }, log);
       sqlite.onCommitted = () => this.host?.nudge();
     }
-    this.model = new ReadModel(file, decodeEvent, log, this.host !== undefined);
+    this.model = new ReadModel(file, decodeEvent, log, this.host !== undefined, options.writerThread ?? true);
     this.replayDecode = decodeEvent === decode && store.name === 'sqlite' ? decodeOwn : decodeEvent;
     this.snapshots = new Snapshots(this.model, options.snapshotEvery ?? SNAPSHOT_EVERY, log);
     this.asOfViews = new AsOf(this.model, this.snapshots, store, this.replayDecode);
@@ -118,7 +120,8 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
     for await (const item of sub) {
       if (item.kind === 'caughtUp') {
         if (this.caughtUp) this.flushSoon();
-        else this.model.flush();
+        // Written before `ready`: a read model that cannot be written fails the start.
+        else await this.model.written();
         this.nowCaughtUp();
         // Live, at the end of a batch: its events are visible before the snapshot is taken, and one still being written is not waited for.
         if (this.snapshots.due() && this.snapshots.idle) await this.snapshots.take();
@@ -247,8 +250,8 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
   /** Commitment changes in a window, oldest first, for the caller to filter by unit and visibility. */
   async commitmentChanges(from: string, to: string): Promise<{ seq: number; entry: HistoryEntry }[]> {
     if (this.host) return this.host.request({ op: 'commitmentChanges', from, to });
-    // Read from SQLite: write what is pending first, so a reader sees every event the views hold.
-    if (this.model.newCommitments.length > 0) this.model.flush();
+    // Read from SQLite: what is pending written first, so a reader sees every event the views hold.
+    await this.model.written();
     return this.model.db.prepare<[string, string], { json: string; seq: number }>(
       'SELECT json, seq FROM commitments WHERE at >= ? AND at <= ? ORDER BY at, seq',
     ).all(from, to).map((r) => ({ seq: r.seq, entry: JSON.parse(r.json) }));
@@ -257,6 +260,7 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
   /** A page of the audit log (src/runner/audit-table.ts), every event the views hold included. */
   async auditLog(query: AuditQuery): Promise<AuditRecordPage> {
     const host = this.host;
+    if (!host) await this.model.written();
     const { rows, ...page } = host
       ? { ...await host.request<Omit<AuditPage, 'count'>>({ op: 'auditRows', query }), count: () => host.request<number>({ op: 'auditCount', query }) }
       : this.auditRows(query);
@@ -267,7 +271,7 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
 
   /** The audit table's page, every event the views hold included (the worker answers it when there is one). */
   auditRows(query: AuditQuery): AuditPage {
-    if (this.model.audit.hasPending) this.model.flush();
+    this.model.settle();
     return this.model.audit.page(query);
   }
 
@@ -292,7 +296,7 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
   async stop(close = true): Promise<void> {
     if (this.host) {
       await this.host.stop();
-      if (close && this.model.db.open) this.model.db.close();
+      if (close) this.model.close();
       return;
     }
     clearTimeout(this.flushTimer);
@@ -301,7 +305,7 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
     await this.loop;
     this.sub = undefined;
     await this.snapshots.settled();
-    this.model.flush();
-    if (close && this.model.db.open) this.model.db.close();
+    if (close) this.model.close();
+    else await this.model.written();
   }
 }
