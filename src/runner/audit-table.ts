@@ -113,7 +113,13 @@ export class AuditTable {
   /** (unit, seq) entries of a rebuild, each `unit * 2^32 + seq`: sorted, they are audit_units' order. */
   private loaded = new Float64Array(0);
   private loadedCount = 0;
-  private readonly streams = new Map<string, readonly string[]>();
+  private streams = new Map<string, readonly string[]>();
+  /**
+   * The generation of `streams` before the last time it outgrew STREAM_CACHE, still looked in: a
+   * stream just written may not be in audit_streams yet (the writer thread), and at a million
+   * events (77,000 streams) reading it back after every eviction waited for the writer.
+   */
+  private older = new Map<string, readonly string[]>();
   /** `streams` holds every stream recorded (since a wipe, until it outgrew STREAM_CACHE): one not in it is new, not to be looked up. */
   private everyStream = false;
   /** audit_names in memory, both ways; names not yet written are in `newNames`. */
@@ -252,7 +258,8 @@ export class AuditTable {
     this.newNames = [];
     this.pending = [];
     if (this.streams.size > STREAM_CACHE) {
-      this.streams.clear();
+      this.older = this.streams;
+      this.streams = new Map();
       this.everyStream = false;
     }
     return batch;
@@ -284,6 +291,7 @@ export class AuditTable {
     this.loadedCount = 0;
     this.pending = [];
     this.streams.clear();
+    this.older.clear();
     this.everyStream = true;
     this.ids = new Map();
     this.names = [];
@@ -360,7 +368,7 @@ export class AuditTable {
   }
 
   private streamUnits(stream: string): readonly string[] {
-    const known = this.streams.get(stream);
+    const known = this.streams.get(stream) ?? this.older.get(stream);
     if (known) return known;
     if (this.everyStream) return [];
     const id = this.ids.get(stream);
