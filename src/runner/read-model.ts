@@ -206,6 +206,11 @@ export class ReadModel {
     this.pending = 0;
   }
 
+  /** Whether a live flush is written by the writer thread. */
+  get writesElsewhere(): boolean {
+    return this.writer !== undefined;
+  }
+
   /** Whether writes go to the writer thread now: not a rebuild's, whose load is written at its end by this thread. */
   private get threaded(): boolean {
     return this.writer !== undefined && !this.bulk && !this.audit.loading;
