@@ -238,7 +238,10 @@ export class ReadModel {
   /** A snapshot of the views (snapshots.ts), written after what was posted before it. */
   putSnapshot(snapshot: SnapshotRow): void {
     if (!this.db.open) return;
-    if (this.threaded) this.writer!.post({ type: 'snapshot', snapshot });
+    const blob = snapshot.rows;
+    // Handed over when the blob owns its memory (not a slice of Buffer's shared pool); it is not read here again.
+    const own = blob.byteOffset === 0 && blob.byteLength === blob.buffer.byteLength && blob.buffer instanceof ArrayBuffer;
+    if (this.threaded) this.writer!.post({ type: 'snapshot', snapshot }, own ? [blob.buffer as ArrayBuffer] : []);
     else this.exclusive(() => applyWrite(this.db, { type: 'snapshot', snapshot }));
   }
 

@@ -76,11 +76,12 @@ export class ViewsWriter {
 
   constructor(private readonly file: string, private readonly log?: Logger) {}
 
-  post(write: Write): void {
+  /** `transfer`: buffers handed over rather than copied (a full snapshot is tens of MB at a million events). */
+  post(write: Write, transfer: ArrayBuffer[] = []): void {
     this.check();
     if (!this.worker) this.start();
     this.posted++;
-    this.worker!.postMessage(write);
+    this.worker!.postMessage(write, transfer);
   }
 
   /** Resolves once everything posted so far is written. */
