@@ -120,6 +120,8 @@ export class AuditTable {
    * events (77,000 streams) reading it back after every eviction waited for the writer.
    */
   private older = new Map<string, readonly string[]>();
+  /** The write that holds the last units of every stream evicted from `older` (0: none evicted): read back only once it is written. */
+  private evictedIn = 0;
   /** `streams` holds every stream recorded (since a wipe, until it outgrew STREAM_CACHE): one not in it is new, not to be looked up. */
   private everyStream = false;
   /** audit_names in memory, both ways; names not yet written are in `newNames`. */
@@ -135,8 +137,11 @@ export class AuditTable {
     parentOf: (unitId) => this.views!.units.get(unitId)?.parentId,
   };
 
-  /** `drain`: waits for the writes posted to another thread (views-writer.ts), before this one reads or writes the log. */
-  constructor(private readonly db: Database.Database, private readonly drain: () => void = () => {}) {
+  /**
+   * `queue`: the writes posted to another thread (views-writer.ts), waited for before this one reads
+   * or writes the log.
+   */
+  constructor(private readonly db: Database.Database, private readonly queue?: { readonly posted: number; drain(upTo?: number): void }) {
     // Before PROJECTION_VERSION 9 the log held a JSON copy of each event and text keys: a read model
     // that old is rebuilt (ReadModel.load), into these tables made anew.
     if (db.prepare("SELECT 1 FROM pragma_table_info('audit') WHERE name = 'json'").get()) {
@@ -185,7 +190,7 @@ export class AuditTable {
     this.pending.push({ entry, seq, stream: event.stream, revision: event.revision, facts: auditFacts(event) });
     // Live, the runner writes them with everything else (at most 10 × 1000 events apart).
     if (this.bulk && this.pending.length >= WRITE_EVERY) {
-      this.drain();
+      this.queue?.drain();
       this.db.transaction(() => this.write())();
     }
   }
@@ -258,6 +263,8 @@ export class AuditTable {
     this.newNames = [];
     this.pending = [];
     if (this.streams.size > STREAM_CACHE) {
+      // This batch is the next write posted, if it goes to the writer thread.
+      if (this.older.size > 0) this.evictedIn = (this.queue?.posted ?? 0) + 1;
       this.older = this.streams;
       this.streams = new Map();
       this.everyStream = false;
@@ -292,6 +299,7 @@ export class AuditTable {
     this.pending = [];
     this.streams.clear();
     this.older.clear();
+    this.evictedIn = 0;
     this.everyStream = true;
     this.ids = new Map();
     this.names = [];
@@ -372,7 +380,8 @@ export class AuditTable {
     if (known) return known;
     if (this.everyStream) return [];
     const id = this.ids.get(stream);
-    if (id !== undefined) this.drain();
+    // A stream not in memory was written before this start, or evicted: then waited for, not read stale.
+    if (id !== undefined && this.evictedIn > 0) this.queue?.drain(this.evictedIn);
     const row = id === undefined ? undefined : this.statement('SELECT units FROM audit_streams WHERE stream = ?').get(id) as { units: string } | undefined;
     return row ? this.namesOf(row.units) : [];
   }

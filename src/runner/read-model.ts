@@ -92,7 +92,7 @@ export class ReadModel {
     this.db.pragma('busy_timeout = 10000');
     this.db.exec(SCHEMA);
     if (writerThread && !follower && file !== ':memory:') this.writer = new ViewsWriter(file, log);
-    this.audit = new AuditTable(this.db, () => this.writer?.drain());
+    this.audit = new AuditTable(this.db, this.writer);
   }
 
   meta(key: string): string | undefined {
@@ -216,17 +216,17 @@ export class ReadModel {
     return this.writer !== undefined && !this.bulk && !this.audit.loading;
   }
 
-  /** Flushes, then blocks until everything posted is written: before views.db is read here. */
-  settle(): void {
-    this.flush();
+  /** Flushes (unless `flush` is false), then blocks until everything posted is written: before views.db is read here. */
+  settle(flush = true): void {
+    if (flush) this.flush();
     this.writer?.drain();
   }
 
   /** As `settle`, waiting without blocking this thread (but for what was posted meanwhile). */
-  async written(): Promise<void> {
-    this.flush();
+  async written(flush = true): Promise<void> {
+    if (flush) this.flush();
     await this.writer?.written();
-    this.settle();
+    this.settle(flush);
   }
 
   /** `write` run on this thread's connection once what was posted is written: never two writers at once. */

@@ -23,9 +23,9 @@ const FLUSH_EVERY = 1000;
  * a transaction per group commit cost the writer as much as the appends (bench/README.md). Reads
  * use the in-memory views; a crash replays from the last checkpoint written, rows and checkpoint
  * being written together. Written by its own thread (views-writer.ts), less often: fewer, larger
- * transactions dirty each page of the audit index fewer times, and that I/O slowed the store's
- * fsyncs (issue 14: 1000 ms against 200 ms, +10–40 % at a million events); on this thread, a
- * larger flush would stall the event loop longer.
+ * transactions dirty each page of the audit index fewer times (issue 14: on this thread 1000–2000 ms
+ * gave +12–20 % appends at a million events, but each flush stalled the event loop longer; off it,
+ * nothing stalls).
  */
 const FLUSH_DELAY_MS = { inThread: 200, writerThread: 1000 };
 
@@ -254,7 +254,7 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
   async commitmentChanges(from: string, to: string): Promise<{ seq: number; entry: HistoryEntry }[]> {
     if (this.host) return this.host.request({ op: 'commitmentChanges', from, to });
     // Read from SQLite: what is pending written first, so a reader sees every event the views hold.
-    await this.model.written();
+    await this.model.written(this.model.newCommitments.length > 0);
     return this.model.db.prepare<[string, string], { json: string; seq: number }>(
       'SELECT json, seq FROM commitments WHERE at >= ? AND at <= ? ORDER BY at, seq',
     ).all(from, to).map((r) => ({ seq: r.seq, entry: JSON.parse(r.json) }));

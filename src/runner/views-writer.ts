@@ -70,7 +70,8 @@ export class ViewsWriter {
   private worker: Worker | undefined;
   /** [0]: writes done by the thread; [1]: 1 once one failed. */
   private readonly shared = new Int32Array(new SharedArrayBuffer(8));
-  private posted = 0;
+  /** Writes posted so far (a write's number is the count after its post). */
+  posted = 0;
   private failure: Error | undefined;
   private waiters: { count: number; resolve: () => void; reject: (e: Error) => void }[] = [];
 
@@ -92,10 +93,12 @@ export class ViewsWriter {
     return new Promise((resolve, reject) => this.waiters.push({ count, resolve, reject }));
   }
 
-  /** Blocks this thread until everything posted so far is written: for the readers that cannot wait asynchronously. */
-  drain(): void {
+  /** Blocks this thread until the writes posted so far (or up to the `upTo`th) are written: for the readers that cannot wait asynchronously. */
+  drain(upTo = this.posted): void {
     let since = Date.now();
-    for (let done = Atomics.load(this.shared, 0); done < this.posted;) {
+    // Never beyond what was posted (a batch counted on may have been written on the caller's thread instead).
+    const target = Math.min(upTo, this.posted);
+    for (let done = Atomics.load(this.shared, 0); done < target;) {
       this.check();
       // A thread that died without a word (its exit event cannot arrive while this one waits) is not waited for forever.
       if (Date.now() - since > STALL_MS) throw (this.failure = new Error(`the read model writer did not write for ${STALL_MS} ms`));
