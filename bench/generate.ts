@@ -39,6 +39,7 @@ export const benchConfig = (dataDir: string) => Config.parse({
   // The settings passed through from the bench's environment (bench/README.md): the servers it starts get all of it.
   TIENDO_RUNNER_WORKER: process.env.TIENDO_RUNNER_WORKER,
   TIENDO_VIEWS_WRITER_THREAD: process.env.TIENDO_VIEWS_WRITER_THREAD,
+  TIENDO_STORE_CHECKPOINT_THREAD: process.env.TIENDO_STORE_CHECKPOINT_THREAD,
 });
 
 const head = async (app: App) => Number((await app.store.readAll({ direction: 'backwards', maxCount: 1 }))[0]?.position ?? 0);
