@@ -32,6 +32,8 @@ export class Checkpointer {
 
   /** Ends the thread (its connection closed first). */
   stop(): Promise<void> {
+    // Held by the event loop until it exits: a process with nothing else to do would end before.
+    this.worker.ref();
     this.worker.postMessage('stop');
     return this.exited;
   }

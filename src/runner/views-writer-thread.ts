@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
-import { type FromWriter, type Write, applyWrite } from './views-writer.js';
+import { FAILURE_BYTES, type FromWriter, type Write, applyWrite } from './views-writer.js';
 
 /**
  * The read model's writer thread (views-writer.ts): writes what the runner's thread posts, in
@@ -27,6 +27,8 @@ port.on('message', (m: Write | { type: 'close' }) => {
     } catch (error) {
       // Nothing after a failed write is written: a later checkpoint must never cover what it lost.
       failed = true;
+      const text = Buffer.from(String(error)).subarray(0, FAILURE_BYTES - 1);
+      new Uint8Array(shared.buffer, 8, FAILURE_BYTES).set(text);
       Atomics.store(shared, 1, 1);
       port.postMessage({ type: 'failed', error: String(error) } satisfies FromWriter);
     }

@@ -20,6 +20,9 @@ export interface SnapshotRow { seq: number; base: number; position: string; last
 
 export type Write = { type: 'flush'; batch: FlushBatch } | { type: 'snapshot'; snapshot: SnapshotRow };
 
+/** Room for the text of a failed write, read by a thread that cannot wait for its message. */
+export const FAILURE_BYTES = 1024;
+
 /** A write taking longer than this means the writer thread is gone. */
 const STALL_MS = 60_000;
 
@@ -68,8 +71,8 @@ export function writeFlush(db: Database.Database, b: FlushBatch): void {
  */
 export class ViewsWriter {
   private worker: Worker | undefined;
-  /** [0]: writes done by the thread; [1]: 1 once one failed. */
-  private readonly shared = new Int32Array(new SharedArrayBuffer(8));
+  /** [0]: writes done by the thread; [1]: 1 once one failed; after them, the failure's text (UTF-8, NUL-ended), written first. */
+  private readonly shared = new Int32Array(new SharedArrayBuffer(8 + FAILURE_BYTES));
   /** Writes posted so far (a write's number is the count after its post). */
   posted = 0;
   private failure: Error | undefined;
@@ -118,7 +121,10 @@ export class ViewsWriter {
   }
 
   private check(): void {
-    if (Atomics.load(this.shared, 1) === 1) this.failure ??= new Error('the read model writer failed');
+    if (Atomics.load(this.shared, 1) === 1 && !this.failure) {
+      const text = new Uint8Array(this.shared.buffer, 8, FAILURE_BYTES);
+      this.failure = new Error(`the read model writer failed: ${Buffer.from(text.subarray(0, Math.max(0, text.indexOf(0)))).toString()}`);
+    }
     if (this.failure) throw this.failure;
   }
 
@@ -130,7 +136,7 @@ export class ViewsWriter {
     const worker = new Worker(code, { eval: true, workerData: { file: this.file, shared: this.shared } });
     worker.unref();
     worker.on('message', (m: FromWriter) => {
-      if (m.type === 'failed') this.fail(new Error(`the read model writer failed: ${m.error}`));
+      if (m.type === 'failed') this.fail(this.failure ?? new Error(`the read model writer failed: ${m.error}`));
       const done = Atomics.load(this.shared, 0);
       this.waiters = this.waiters.filter((w) => {
         if (w.count > done) return true;
