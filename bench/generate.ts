@@ -36,8 +36,10 @@ export interface GenerateResult {
 
 export const benchConfig = (dataDir: string) => Config.parse({
   TIENDO_DATA: dataDir, TIENDO_DEMO: '0', TIENDO_AUTH_SECRET: 'bench-secret-that-is-long-enough-for-hs256-0123456789', LOG_LEVEL: 'warn',
-  // The one setting passed through from the bench's environment (bench/README.md): the servers it starts get all of it.
+  // The settings passed through from the bench's environment (bench/README.md): the servers it starts get all of it.
   TIENDO_RUNNER_WORKER: process.env.TIENDO_RUNNER_WORKER,
+  TIENDO_VIEWS_WRITER_THREAD: process.env.TIENDO_VIEWS_WRITER_THREAD,
+  TIENDO_STORE_CHECKPOINT_THREAD: process.env.TIENDO_STORE_CHECKPOINT_THREAD,
 });
 
 const head = async (app: App) => Number((await app.store.readAll({ direction: 'backwards', maxCount: 1 }))[0]?.position ?? 0);

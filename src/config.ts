@@ -60,6 +60,10 @@ export const Config = z.object({
   TIENDO_GRAPHQL_JIT: z.coerce.number().int().min(0).default(2),
   /** The live projection runner's fold and writes in a worker thread (src/runner/worker.ts; SQLite store only). */
   TIENDO_RUNNER_WORKER: flag.default(false),
+  /** The in-thread runner's writes to views.db in a thread of their own (src/runner/views-writer.ts); 0: on the event loop. */
+  TIENDO_VIEWS_WRITER_THREAD: flag.default(true),
+  /** The SQLite store's WAL checkpoints in a thread of their own (src/eventstore/checkpointer.ts); 0: by the appending connection. */
+  TIENDO_STORE_CHECKPOINT_THREAD: flag.default(true),
   /** How long a query's answer may be sent again while the read model has not moved (src/api/query-cache.ts); 0: no cache. */
   TIENDO_QUERY_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(2000),
   /** The response cache's bound, in MiB (least recently used out first). */

@@ -38,7 +38,7 @@ export async function openStore(config: Config): Promise<EventStore> {
     const { EventStoreDbEventStore } = await import('../eventstore/eventstoredb.js');
     return new EventStoreDbEventStore(config.EVENTSTORE_URL);
   }
-  return new SqliteEventStore(join(resolve(config.TIENDO_DATA), 'events.db'));
+  return new SqliteEventStore(join(resolve(config.TIENDO_DATA), 'events.db'), { checkpointThread: config.TIENDO_STORE_CHECKPOINT_THREAD });
 }
 
 export const viewsDirOf = (config: Config) => resolve(config.TIENDO_VIEWS_DIR ?? config.TIENDO_DATA);
@@ -51,7 +51,9 @@ export async function createApp(config: Config, log?: Logger, options: { viewsFi
   const dataDir = resolve(config.TIENDO_DATA);
   const viewsDir = viewsDirOf(config);
   const store = await openStore(config);
-  const runner = new ProjectionRunner(store, options.viewsFile ?? join(viewsDir, 'views.db'), log, undefined, { worker: config.TIENDO_RUNNER_WORKER });
+  const runner = new ProjectionRunner(store, options.viewsFile ?? join(viewsDir, 'views.db'), log, undefined, {
+    worker: config.TIENDO_RUNNER_WORKER, writerThread: config.TIENDO_VIEWS_WRITER_THREAD,
+  });
   const directory = () => runner.views;
   const integrity = new IntegrityMonitor(store, log);
   return {

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { Checkpointer } from './checkpointer.js';
 import { InvalidEventError, StoreUnavailableError, WrongExpectedRevisionError } from './errors.js';
 import { GENESIS_HASH, canonicalJson, eventHash, strictCanonicalJson } from './hash.js';
 import type {
@@ -58,7 +59,14 @@ const WATCH_MS = 10;
  * Opening the file waits longer: another process may be adding the hash chain to an old file.
  */
 const OPEN_BUSY_TIMEOUT_MS = 5000;
-export interface SqliteStoreOptions { busyTimeoutMs?: number; busyGiveUpMs?: number }
+/**
+ * `checkpointThread`: the WAL is checkpointed by a thread of its own (checkpointer.ts) every
+ * CHECKPOINT_EVERY_MS; this connection checkpoints only past CHECKPOINT_BACKSTOP_PAGES (a WAL that
+ * thread could not keep short, e.g. one never quiet long enough to be copied whole).
+ */
+export interface SqliteStoreOptions { busyTimeoutMs?: number; busyGiveUpMs?: number; checkpointThread?: boolean }
+const CHECKPOINT_EVERY_MS = 100;
+const CHECKPOINT_BACKSTOP_PAGES = 16_000;
 
 function toRecorded(r: EventRow): RecordedEvent {
   return {
@@ -107,12 +115,17 @@ export class SqliteEventStore implements EventStore {
   private readonly busyGiveUpMs: number;
   /** Called after each group commit: the projection worker (src/runner/worker-host.ts) is woken by it, not by its 10 ms watch. */
   onCommitted: (() => void) | undefined;
+  private readonly checkpointer: Checkpointer | undefined;
 
   constructor(readonly file: string, options: SqliteStoreOptions = {}) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
+    if (options.checkpointThread && file !== ':memory:') {
+      this.db.pragma(`wal_autocheckpoint = ${CHECKPOINT_BACKSTOP_PAGES}`);
+      this.checkpointer = new Checkpointer(file, CHECKPOINT_EVERY_MS);
+    }
     this.db.pragma(`busy_timeout = ${OPEN_BUSY_TIMEOUT_MS}`);
     this.db.exec(SCHEMA);
     this.migrateHashChain();
@@ -436,6 +449,7 @@ export class SqliteEventStore implements EventStore {
     this.disposed = true;
     clearInterval(this.watcher);
     for (const w of this.waiters) w();
+    await this.checkpointer?.stop();
     this.db.close();
   }
 }

@@ -39,7 +39,7 @@ export class AsOf {
       this.cache = [hit, ...this.cache.filter((c) => c !== hit)];
       return hit.views;
     }
-    model.flush();
+    await model.written();
     const restored = this.snapshots.restore(at);
     const views = restored?.views ?? new Views(false);
     const from = restored?.seq ?? 0;

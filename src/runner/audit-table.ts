@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { type AuditContext, type AuditEntry, type AuditRecord, auditEntry, auditFacts } from '../../projections/audit.js';
 import type { RecordedEvent } from '../eventstore/port.js';
+import { statementOf } from './statements.js';
 import type { Views } from './views.js';
 
 /**
@@ -73,6 +74,19 @@ export interface AuditRecordPage extends Omit<AuditPage, 'rows'> {
   records: AuditRecord[];
 }
 
+/**
+ * The log's writes of one flush, as the writer (views-writer.ts) takes them: names, rows and
+ * blocks flat, integers only but for names; `units` in order, pairs (unit, seq) to file or a
+ * unit moved (what was filed under it so far filed under its new ancestors too).
+ */
+export interface AuditBatch {
+  names: unknown[];
+  records: unknown[];
+  units: (number[] | { unit: number; under: number[] })[];
+  blocks: [block: number, minMs: number, maxMs: number][];
+  streams: [stream: number, units: string][];
+}
+
 export interface AuditPage {
   /** The rows after the cursor, at most `first`, oldest first. */
   rows: AuditRow[];
@@ -99,10 +113,17 @@ export class AuditTable {
   /** (unit, seq) entries of a rebuild, each `unit * 2^32 + seq`: sorted, they are audit_units' order. */
   private loaded = new Float64Array(0);
   private loadedCount = 0;
-  private readonly streams = new Map<string, readonly string[]>();
+  private streams = new Map<string, readonly string[]>();
+  /**
+   * The generation of `streams` before the last time it outgrew STREAM_CACHE, still looked in: a
+   * stream just written may not be in audit_streams yet (the writer thread), and at a million
+   * events (77,000 streams) reading it back after every eviction waited for the writer.
+   */
+  private older = new Map<string, readonly string[]>();
+  /** The write that holds the last units of every stream evicted from `older` (0: none evicted): read back only once it is written. */
+  private evictedIn = 0;
   /** `streams` holds every stream recorded (since a wipe, until it outgrew STREAM_CACHE): one not in it is new, not to be looked up. */
   private everyStream = false;
-  private readonly statements = new Map<string, Database.Statement>();
   /** audit_names in memory, both ways; names not yet written are in `newNames`. */
   private ids = new Map<string, number>();
   private names: string[] = [];
@@ -116,7 +137,11 @@ export class AuditTable {
     parentOf: (unitId) => this.views!.units.get(unitId)?.parentId,
   };
 
-  constructor(private readonly db: Database.Database) {
+  /**
+   * `queue`: the writes posted to another thread (views-writer.ts), waited for before this one reads
+   * or writes the log.
+   */
+  constructor(private readonly db: Database.Database, private readonly queue?: { readonly posted: number; drain(upTo?: number): void }) {
     // Before PROJECTION_VERSION 9 the log held a JSON copy of each event and text keys: a read model
     // that old is rebuilt (ReadModel.load), into these tables made anew.
     if (db.prepare("SELECT 1 FROM pragma_table_info('audit') WHERE name = 'json'").get()) {
@@ -163,12 +188,21 @@ export class AuditTable {
     const entry = auditEntry(event, this.context);
     this.streams.set(event.stream, entry.streamUnits);
     this.pending.push({ entry, seq, stream: event.stream, revision: event.revision, facts: auditFacts(event) });
-    if (this.pending.length >= WRITE_EVERY) this.db.transaction(() => this.write())();
+    // Live, the runner writes them with everything else (at most 10 × 1000 events apart).
+    if (this.bulk && this.pending.length >= WRITE_EVERY) {
+      this.queue?.drain();
+      this.db.transaction(() => this.write())();
+    }
   }
 
-  /** Writes the pending entries; the runner calls it inside its transaction with the checkpoint. */
+  /** Whether a rebuild's load is under way or not yet written: the log is then written on this thread's connection (`write`). */
+  get loading(): boolean {
+    return this.bulk !== null;
+  }
+
+  /** Writes the pending entries, and a rebuild's index at its end, inside the caller's transaction. */
   write(): void {
-    if (this.pending.length > 0) this.writePending();
+    if (this.pending.length > 0) writeAudit(this.db, this.collect());
     if (this.bulk === 'finishing') {
       const sorted = this.loaded.subarray(0, this.loadedCount).sort();
       let rows: number[] = [];
@@ -176,11 +210,11 @@ export class AuditTable {
         if (i > 0 && sorted[i] === sorted[i - 1]) continue;
         rows.push(Math.floor(sorted[i]! / SEQ_SPAN), sorted[i]! % SEQ_SPAN);
         if (rows.length === ROWS_PER_STATEMENT * 2 * 100) {
-          this.insertRows('INSERT INTO audit_units (unit, seq) VALUES', 2, rows);
+          insertRows(this.db, 'INSERT INTO audit_units (unit, seq) VALUES', 2, rows);
           rows = [];
         }
       }
-      this.insertRows('INSERT INTO audit_units (unit, seq) VALUES', 2, rows);
+      insertRows(this.db, 'INSERT INTO audit_units (unit, seq) VALUES', 2, rows);
       this.db.exec(INDEXES);
       this.bulk = null;
       this.loaded = new Float64Array(0);
@@ -188,16 +222,13 @@ export class AuditTable {
     }
   }
 
-  private writePending(): void {
-    const putUnits = 'INSERT OR IGNORE INTO audit_units (unit, seq) VALUES';
-    const refile = this.statement('INSERT OR IGNORE INTO audit_units (unit, seq) SELECT ?, seq FROM audit_units WHERE unit = ?');
-    const putBlock = this.statement(`INSERT INTO audit_blocks (block, min_at_ms, max_at_ms) VALUES (?, ?, ?)
-      ON CONFLICT (block) DO UPDATE SET min_at_ms = min(min_at_ms, excluded.min_at_ms), max_at_ms = max(max_at_ms, excluded.max_at_ms)`);
-    const putStream = this.statement('INSERT OR REPLACE INTO audit_streams (stream, units) VALUES (?, ?)');
+  /** The pending entries as the writes that file them (a rebuild's (unit, seq) entries kept in `loaded` instead); none pending after. */
+  collect(): AuditBatch {
+    const units: AuditBatch['units'] = [];
     const streams = new Map<number, readonly string[]>();
     const blocks = new Map<number, [number, number]>();
     const records: unknown[] = [];
-    let filed: unknown[] = [];
+    let filed: number[] = [];
     for (const { entry, seq, stream: streamName, revision, facts } of this.pending) {
       const atMs = instant(facts.at);
       const stream = this.idOf(streamName);
@@ -210,9 +241,8 @@ export class AuditTable {
         for (const unit of entry.filedUnder) filed.push(this.idOf(unit), seq);
         if (entry.refile) {
           // In order: what was filed under the moved unit up to here is filed under its new ancestors.
-          this.insertRows(putUnits, 2, filed);
+          units.push(filed, { unit: this.idOf(entry.refile.unitId), under: entry.refile.under.map((u) => this.idOf(u)) });
           filed = [];
-          for (const unit of entry.refile.under) refile.run(this.idOf(unit), this.idOf(entry.refile.unitId));
         }
       }
       const block = blocks.get(seq >> BLOCK_BITS);
@@ -222,17 +252,24 @@ export class AuditTable {
       } else blocks.set(seq >> BLOCK_BITS, [atMs, atMs]);
       streams.set(stream, entry.streamUnits);
     }
-    this.insertRows('INSERT OR IGNORE INTO audit_names (id, name) VALUES', 2, this.newNames.flatMap((id) => [id, this.names[id]]));
+    units.push(filed);
+    const batch: AuditBatch = {
+      names: this.newNames.flatMap((id) => [id, this.names[id]]),
+      records,
+      units,
+      blocks: [...blocks].map(([block, [min, max]]) => [block, min, max]),
+      streams: [...streams].map(([stream, named]) => [stream, this.idsOf(named)]),
+    };
     this.newNames = [];
-    this.insertRows('INSERT OR REPLACE INTO audit (seq, at_ms, actor, action, task, stream, revision, units) VALUES', 8, records);
-    this.insertRows(putUnits, 2, filed);
-    for (const [block, [min, max]] of blocks) putBlock.run(block, min, max);
-    for (const [stream, units] of streams) putStream.run(stream, this.idsOf(units));
     this.pending = [];
     if (this.streams.size > STREAM_CACHE) {
-      this.streams.clear();
+      // This batch is the next write posted, if it goes to the writer thread.
+      if (this.older.size > 0) this.evictedIn = (this.queue?.posted ?? 0) + 1;
+      this.older = this.streams;
+      this.streams = new Map();
       this.everyStream = false;
     }
+    return batch;
   }
 
   private load(unit: number, seq: number): void {
@@ -253,19 +290,6 @@ export class AuditTable {
     }
   }
 
-  /** `values` (rows of `width` columns, flat) inserted ROWS_PER_STATEMENT rows a call: one call into SQLite per row was most of the log's cost. */
-  private insertRows(insert: string, width: number, values: unknown[]): void {
-    const row = `(${new Array(width).fill('?').join(', ')})`;
-    const per = ROWS_PER_STATEMENT * width;
-    let i = 0;
-    if (values.length >= per) {
-      const many = this.statement(`${insert} ${new Array(ROWS_PER_STATEMENT).fill(row).join(', ')}`);
-      for (; i + per <= values.length; i += per) many.run(values.slice(i, i + per));
-    }
-    const one = this.statement(`${insert} ${row}`);
-    for (; i < values.length; i += width) one.run(values.slice(i, i + width));
-  }
-
   wipe(): void {
     this.db.exec(`DELETE FROM audit; DELETE FROM audit_units; DELETE FROM audit_blocks; DELETE FROM audit_streams; DELETE FROM audit_names;
       DROP TABLE IF EXISTS audit_units_load; ${INDEXES}`);
@@ -274,6 +298,8 @@ export class AuditTable {
     this.loadedCount = 0;
     this.pending = [];
     this.streams.clear();
+    this.older.clear();
+    this.evictedIn = 0;
     this.everyStream = true;
     this.ids = new Map();
     this.names = [];
@@ -350,10 +376,12 @@ export class AuditTable {
   }
 
   private streamUnits(stream: string): readonly string[] {
-    const known = this.streams.get(stream);
+    const known = this.streams.get(stream) ?? this.older.get(stream);
     if (known) return known;
     if (this.everyStream) return [];
     const id = this.ids.get(stream);
+    // A stream not in memory was written before this start, or evicted: then waited for, not read stale.
+    if (id !== undefined && this.evictedIn > 0) this.queue?.drain(this.evictedIn);
     const row = id === undefined ? undefined : this.statement('SELECT units FROM audit_streams WHERE stream = ?').get(id) as { units: string } | undefined;
     return row ? this.namesOf(row.units) : [];
   }
@@ -370,10 +398,38 @@ export class AuditTable {
   }
 
   private statement(sql: string): Database.Statement {
-    let s = this.statements.get(sql);
-    if (!s) this.statements.set(sql, (s = this.db.prepare(sql)));
-    return s;
+    return statementOf(this.db, sql);
   }
+}
+
+/** An AuditTable's batch written, inside the caller's transaction, by whichever connection writes views.db. */
+export function writeAudit(db: Database.Database, b: AuditBatch): void {
+  const putUnits = 'INSERT OR IGNORE INTO audit_units (unit, seq) VALUES';
+  const refile = statementOf(db, 'INSERT OR IGNORE INTO audit_units (unit, seq) SELECT ?, seq FROM audit_units WHERE unit = ?');
+  const putBlock = statementOf(db, `INSERT INTO audit_blocks (block, min_at_ms, max_at_ms) VALUES (?, ?, ?)
+    ON CONFLICT (block) DO UPDATE SET min_at_ms = min(min_at_ms, excluded.min_at_ms), max_at_ms = max(max_at_ms, excluded.max_at_ms)`);
+  const putStream = statementOf(db, 'INSERT OR REPLACE INTO audit_streams (stream, units) VALUES (?, ?)');
+  insertRows(db, 'INSERT OR IGNORE INTO audit_names (id, name) VALUES', 2, b.names);
+  insertRows(db, 'INSERT OR REPLACE INTO audit (seq, at_ms, actor, action, task, stream, revision, units) VALUES', 8, b.records);
+  for (const op of b.units) {
+    if (Array.isArray(op)) insertRows(db, putUnits, 2, op);
+    else for (const unit of op.under) refile.run(unit, op.unit);
+  }
+  for (const k of b.blocks) putBlock.run(k);
+  for (const st of b.streams) putStream.run(st);
+}
+
+/** `values` (rows of `width` columns, flat) inserted ROWS_PER_STATEMENT rows a call: one call into SQLite per row was most of the log's cost. */
+function insertRows(db: Database.Database, insert: string, width: number, values: unknown[]): void {
+  const row = `(${new Array(width).fill('?').join(', ')})`;
+  const per = ROWS_PER_STATEMENT * width;
+  let i = 0;
+  if (values.length >= per) {
+    const many = statementOf(db, `${insert} ${new Array(ROWS_PER_STATEMENT).fill(row).join(', ')}`);
+    for (; i + per <= values.length; i += per) many.run(values.slice(i, i + per));
+  }
+  const one = statementOf(db, `${insert} ${row}`);
+  for (; i < values.length; i += width) one.run(values.slice(i, i + width));
 }
 
 const instant = (s: string) => {

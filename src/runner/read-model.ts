@@ -7,6 +7,7 @@ import type { RecordedEvent } from '../eventstore/port.js';
 import type { DomainEnvelope } from '../events.js';
 import { type Applied, type Row, Views } from './views.js';
 import { AuditTable } from './audit-table.js';
+import { type FlushBatch, type SnapshotRow, ViewsWriter, applyWrite, writeFlush } from './views-writer.js';
 
 /** Bump when a projection changes shape or meaning: the read model is then rebuilt at start. */
 export const PROJECTION_VERSION = '9';
@@ -66,7 +67,8 @@ export class ReadModel {
   private block: { afterPosition: string | null; minOccurredAt: string } = { afterPosition: null, minOccurredAt: '9999' };
   /** Blocks complete, not yet written. */
   private newBlocks: { lastSeq: number; afterPosition: string | null; lastPosition: string; minOccurredAt: string }[] = [];
-  private persistTx: (() => void) | undefined;
+  /** The writer thread (views-writer.ts), when flushes are written off this one. */
+  private readonly writer: ViewsWriter | undefined;
   /**
    * A rebuild (rebuild.ts): every row of the views is new, so none is tracked in `dirty` and the
    * flush at its end writes them all from the views.
@@ -76,18 +78,21 @@ export class ReadModel {
   /**
    * `follower`: the file is written by another thread (the projection worker, worker.ts): this one
    * reads it (restore, asOf's snapshots and blocks) and never writes.
+   * `writerThread`: live flushes and snapshots are written by a thread of their own (views-writer.ts).
    */
   constructor(
     file: string, readonly decodeEvent: (r: RecordedEvent) => DomainEnvelope, private readonly log?: Logger,
-    readonly follower = false,
+    readonly follower = false, writerThread = false,
   ) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     // The read model can always be rebuilt from the events; NORMAL keeps it consistent, only less durable.
     this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 10000');
     this.db.exec(SCHEMA);
-    this.audit = new AuditTable(this.db);
+    if (writerThread && !follower && file !== ':memory:') this.writer = new ViewsWriter(file, log);
+    this.audit = new AuditTable(this.db, this.writer);
   }
 
   meta(key: string): string | undefined {
@@ -163,29 +168,37 @@ export class ReadModel {
     if (!on) for (const row of this.views.rows()) this.dirty.set(rowKey(row), row);
   }
 
-  private readonly persist = () => {
-    const putRow = this.db.prepare('INSERT OR REPLACE INTO rows (kind, id, json) VALUES (?, ?, ?)');
-    const putCommitment = this.db.prepare('INSERT OR REPLACE INTO commitments (task_id, revision, at, json) VALUES (?, ?, ?, ?)');
-    const putMeta = this.db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)');
-    const putBlock = this.db.prepare('INSERT OR REPLACE INTO blocks (last_seq, after_position, last_position, min_occurred_at) VALUES (?, ?, ?, ?)');
-    return this.db.transaction(() => {
-      for (const r of this.dirty.values()) putRow.run(r.kind, r.id, JSON.stringify(r.value));
-      for (const h of this.newCommitments) putCommitment.run(h.taskId, h.revision, h.at, JSON.stringify(h));
-      for (const b of this.newBlocks) putBlock.run(b.lastSeq, b.afterPosition, b.lastPosition, b.minOccurredAt);
-      this.audit.write();
-      putMeta.run('seq', String(this.seq));
-      if (this.block.afterPosition) putMeta.run('blockAfter', this.block.afterPosition);
-      putMeta.run('blockMin', this.block.minOccurredAt);
-      if (this.views.position) putMeta.run('checkpoint', this.views.position);
-      if (this.views.lastOccurredAt) putMeta.run('lastOccurredAt', this.views.lastOccurredAt);
-      putMeta.run('projectionVersion', PROJECTION_VERSION);
-    });
-  };
+  /** What a flush writes; the audit log's part only when `audit` (otherwise AuditTable.write writes it). */
+  private batch(audit: boolean): FlushBatch {
+    const meta: [string, string][] = [['seq', String(this.seq)]];
+    if (this.block.afterPosition) meta.push(['blockAfter', this.block.afterPosition]);
+    meta.push(['blockMin', this.block.minOccurredAt]);
+    if (this.views.position) meta.push(['checkpoint', this.views.position]);
+    if (this.views.lastOccurredAt) meta.push(['lastOccurredAt', this.views.lastOccurredAt]);
+    meta.push(['projectionVersion', PROJECTION_VERSION]);
+    return {
+      rows: [...this.dirty.values()].map((r) => [r.kind, r.id, JSON.stringify(r.value)]),
+      commitments: this.newCommitments.map((h) => [h.taskId, h.revision, h.at, JSON.stringify(h)]),
+      blocks: this.newBlocks.map((b) => [b.lastSeq, b.afterPosition, b.lastPosition, b.minOccurredAt]),
+      audit: audit ? this.audit.collect() : null,
+      meta,
+    };
+  }
 
-  /** Rows and checkpoint in one transaction: exactly-once effect across crashes. */
+  /**
+   * Rows and checkpoint in one transaction: exactly-once effect across crashes. Posted to the
+   * writer thread when there is one (`threaded`).
+   */
   flush(): void {
     if (this.follower || !this.db.open || (this.pending === 0 && this.views.position === this.checkpoint && !this.audit.hasPending)) return;
-    (this.persistTx ??= this.persist())();
+    if (this.threaded) this.writer!.post({ type: 'flush', batch: this.batch(true) });
+    else {
+      const batch = this.batch(false);
+      this.exclusive(() => this.db.transaction(() => {
+        this.audit.write();
+        writeFlush(this.db, batch);
+      })());
+    }
     this.checkpoint = this.views.position;
     this.dirty.clear();
     this.newCommitments = [];
@@ -193,8 +206,56 @@ export class ReadModel {
     this.pending = 0;
   }
 
+  /** Whether a live flush is written by the writer thread. */
+  get writesElsewhere(): boolean {
+    return this.writer !== undefined;
+  }
+
+  /** Whether writes go to the writer thread now: not a rebuild's, whose load is written at its end by this thread. */
+  private get threaded(): boolean {
+    return this.writer !== undefined && !this.bulk && !this.audit.loading;
+  }
+
+  /** Flushes (unless `flush` is false), then blocks until everything posted is written: before views.db is read here. */
+  settle(flush = true): void {
+    if (flush) this.flush();
+    this.writer?.drain();
+  }
+
+  /** As `settle`, waiting without blocking this thread (but for what was posted meanwhile). */
+  async written(flush = true): Promise<void> {
+    if (flush) this.flush();
+    await this.writer?.written();
+    this.settle(flush);
+  }
+
+  /** `write` run on this thread's connection once what was posted is written: never two writers at once. */
+  exclusive<T>(write: () => T): T {
+    this.writer?.drain();
+    return write();
+  }
+
+  /** A snapshot of the views (snapshots.ts), written after what was posted before it. */
+  putSnapshot(snapshot: SnapshotRow): void {
+    if (!this.db.open) return;
+    const blob = snapshot.rows;
+    // Handed over when the blob owns its memory (not a slice of Buffer's shared pool); it is not read here again.
+    const own = blob.byteOffset === 0 && blob.byteLength === blob.buffer.byteLength && blob.buffer instanceof ArrayBuffer;
+    if (this.threaded) this.writer!.post({ type: 'snapshot', snapshot }, own ? [blob.buffer as ArrayBuffer] : []);
+    else this.exclusive(() => applyWrite(this.db, { type: 'snapshot', snapshot }));
+  }
+
+  /** Writes what is pending and closes the file (the writer thread too). */
+  close(): void {
+    if (!this.db.open) return;
+    this.flush();
+    this.writer?.close();
+    this.db.close();
+  }
+
   /** Starts over from nothing: every table emptied, old ones dropped. */
   wipe(): void {
+    this.writer?.drain();
     for (const table of LEGACY_TABLES) this.db.exec(`DROP TABLE IF EXISTS ${table}`);
     this.db.exec('DELETE FROM rows; DELETE FROM commitments; DELETE FROM meta; DELETE FROM blocks;');
     this.audit.wipe();

@@ -22,9 +22,12 @@ const FLUSH_EVERY = 1000;
  * Once caught up, the read model is written at most this often, between batches (and in a long backlog every 10 × FLUSH_EVERY events):
  * a transaction per group commit cost the writer as much as the appends (bench/README.md). Reads
  * use the in-memory views; a crash replays from the last checkpoint written, rows and checkpoint
- * being written together.
+ * being written together. Written by its own thread (views-writer.ts), less often: fewer, larger
+ * transactions dirty each page of the audit index fewer times (issue 14: on this thread 1000–2000 ms
+ * gave +12–20 % appends at a million events, but each flush stalled the event loop longer; off it,
+ * nothing stalls).
  */
-const FLUSH_DELAY_MS = 200;
+const FLUSH_DELAY_MS = { inThread: 200, writerThread: 1000 };
 
 export interface HistoryPage { entries: HistoryEntry[]; cursors: string[]; hasNextPage: boolean; totalCount: number }
 
@@ -59,11 +62,13 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
    * `snapshotEvery`: events between snapshots of the read model (SNAPSHOT_EVERY; Infinity: none).
    * `worker`: run the live fold in a worker thread, when the store is a SQLite file and events are
    * decoded by the default registry (otherwise, EventStoreDB included, it stays in this thread).
+   * `writerThread` (default true): otherwise, the read model's writes go to a thread of their own
+   * (views-writer.ts) and the fold stays here.
    */
   constructor(
     private readonly store: EventStore, file: string, private readonly log?: Logger,
     private readonly decodeEvent: (r: RecordedEvent) => DomainEnvelope = decode,
-    options: { snapshotEvery?: number; worker?: boolean } = {},
+    options: { snapshotEvery?: number; worker?: boolean; writerThread?: boolean } = {},
   ) {
     super();
     const sqlite = store.name === 'sqlite' ? store as SqliteEventStore : undefined;
@@ -75,7 +80,7 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
       }, log);
       sqlite.onCommitted = () => this.host?.nudge();
     }
-    this.model = new ReadModel(file, decodeEvent, log, this.host !== undefined);
+    this.model = new ReadModel(file, decodeEvent, log, this.host !== undefined, options.writerThread ?? true);
     this.replayDecode = decodeEvent === decode && store.name === 'sqlite' ? decodeOwn : decodeEvent;
     this.snapshots = new Snapshots(this.model, options.snapshotEvery ?? SNAPSHOT_EVERY, log);
     this.asOfViews = new AsOf(this.model, this.snapshots, store, this.replayDecode);
@@ -118,7 +123,8 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
     for await (const item of sub) {
       if (item.kind === 'caughtUp') {
         if (this.caughtUp) this.flushSoon();
-        else this.model.flush();
+        // Written before `ready`: a read model that cannot be written fails the start.
+        else await this.model.written();
         this.nowCaughtUp();
         // Live, at the end of a batch: its events are visible before the snapshot is taken, and one still being written is not waited for.
         if (this.snapshots.due() && this.snapshots.idle) await this.snapshots.take();
@@ -175,7 +181,7 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
     this.flushTimer = setTimeout(() => {
       this.flushTimer = undefined;
       this.model.flush();
-    }, FLUSH_DELAY_MS);
+    }, this.model.writesElsewhere ? FLUSH_DELAY_MS.writerThread : FLUSH_DELAY_MS.inThread);
     this.flushTimer.unref?.();
   }
 
@@ -247,8 +253,8 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
   /** Commitment changes in a window, oldest first, for the caller to filter by unit and visibility. */
   async commitmentChanges(from: string, to: string): Promise<{ seq: number; entry: HistoryEntry }[]> {
     if (this.host) return this.host.request({ op: 'commitmentChanges', from, to });
-    // Read from SQLite: write what is pending first, so a reader sees every event the views hold.
-    if (this.model.newCommitments.length > 0) this.model.flush();
+    // Read from SQLite: what is pending written first, so a reader sees every event the views hold.
+    await this.model.written(this.model.newCommitments.length > 0);
     return this.model.db.prepare<[string, string], { json: string; seq: number }>(
       'SELECT json, seq FROM commitments WHERE at >= ? AND at <= ? ORDER BY at, seq',
     ).all(from, to).map((r) => ({ seq: r.seq, entry: JSON.parse(r.json) }));
@@ -257,6 +263,7 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
   /** A page of the audit log (src/runner/audit-table.ts), every event the views hold included. */
   async auditLog(query: AuditQuery): Promise<AuditRecordPage> {
     const host = this.host;
+    if (!host) await this.model.written();
     const { rows, ...page } = host
       ? { ...await host.request<Omit<AuditPage, 'count'>>({ op: 'auditRows', query }), count: () => host.request<number>({ op: 'auditCount', query }) }
       : this.auditRows(query);
@@ -267,7 +274,7 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
 
   /** The audit table's page, every event the views hold included (the worker answers it when there is one). */
   auditRows(query: AuditQuery): AuditPage {
-    if (this.model.audit.hasPending) this.model.flush();
+    this.model.settle();
     return this.model.audit.page(query);
   }
 
@@ -292,7 +299,7 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
   async stop(close = true): Promise<void> {
     if (this.host) {
       await this.host.stop();
-      if (close && this.model.db.open) this.model.db.close();
+      if (close) this.model.close();
       return;
     }
     clearTimeout(this.flushTimer);
@@ -301,7 +308,7 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
     await this.loop;
     this.sub = undefined;
     await this.snapshots.settled();
-    this.model.flush();
-    if (close && this.model.db.open) this.model.db.close();
+    if (close) this.model.close();
+    else await this.model.written();
   }
 }

@@ -65,7 +65,7 @@ export class Snapshots {
   }
 
   wipe(): void {
-    this.model.db.exec(`DROP TABLE IF EXISTS snapshots; ${SCHEMA}`);
+    this.model.exclusive(() => this.model.db.exec(`DROP TABLE IF EXISTS snapshots; ${SCHEMA}`));
     this.last = null;
     this.lost = false;
   }
@@ -105,9 +105,7 @@ export class Snapshots {
     const rows = full ? this.everyRow() : Buffer.concat(changed);
     this.busy = true;
     this.writing = deflateRawAsync(rows, { level: 1 }).then((blob) => {
-      if (!model.db.open) return;
-      model.db.prepare('INSERT OR REPLACE INTO snapshots (seq, base, position, last_occurred_at, rows) VALUES (?, ?, ?, ?, ?)')
-        .run(taken.seq, base, taken.position, taken.lastOccurredAt, blob);
+      model.putSnapshot({ ...taken, base, rows: blob });
     }).catch((error: unknown) => {
       this.lost = true;
       this.log?.error({ err: error, seq: taken.seq }, 'snapshot of the read model not written; asOf replays from an earlier one');
@@ -126,7 +124,7 @@ export class Snapshots {
       for (const l of this.lines.values()) parts.push(l, NEWLINE);
       return Buffer.concat(parts);
     }
-    this.model.flush();
+    this.model.settle();
     return this.model.db.prepare<[], { rows: Buffer | null }>(
       "SELECT CAST(group_concat(kind || char(9) || json_quote(id) || char(9) || json, char(10)) AS BLOB) AS rows FROM rows").get()!.rows ?? Buffer.alloc(0);
   }
