@@ -28,18 +28,23 @@ async function post(s: TestServer, body: unknown, headers: Record<string, string
 
 const PROGRESS = 'query ($id: ID!) { task(id: $id) { id progress version } }';
 const AS_OF = '{ unitProgress(unitId: "GOV") { asOf totalTasks } }';
+const ASSIGN = 'mutation ($i: AssignTaskInput!) { assignTask(input: $i) { position } }';
+
+/** The government and these provinces under it, registered by an admin on `s`. */
+async function registerUnits(s: TestServer, provinces: string[]) {
+  const admin = await as('admin', 'GOV');
+  for (const [id, kind, parentId] of [['GOV', 'GOVERNMENT', null], ...provinces.map((p) => [p, 'PROVINCE', 'GOV'])]) {
+    ok(await s.gql('mutation ($i: RegisterUnitInput!) { registerUnit(input: $i) { position } }', { i: { id, kind, name: `Đơn vị ${id}`, parentId } }, admin));
+  }
+}
 
 beforeAll(async () => {
   // A long TTL: an answer served across a write would show, not expire first. No reminders: nothing moves the read model but the test.
   server = await TestServer.start({ TIENDO_QUERY_CACHE_MS: '60000', TIENDO_REMINDERS: '0' });
-  const admin = await as('admin', 'GOV');
+  await registerUnits(server, ['01', '48']);
   const gov = await as('leader', 'GOV');
-  for (const [id, kind, parentId] of [['GOV', 'GOVERNMENT', null], ['01', 'PROVINCE', 'GOV'], ['48', 'PROVINCE', 'GOV']]) {
-    ok(await server.gql('mutation ($i: RegisterUnitInput!) { registerUnit(input: $i) { position } }', { i: { id, kind, name: `Đơn vị ${id}`, parentId } }, admin));
-  }
-  const assign = 'mutation ($i: AssignTaskInput!) { assignTask(input: $i) { position } }';
-  ok(await server.gql(assign, { i: { id: 'C', title: 'Bảo vệ dữ liệu dân cư mật', source, leadUnitId: '01', deadline: '2030-01-31', confidential: true } }, gov));
-  ok(await server.gql(assign, { i: { id: 'P', title: 'Công khai dịch vụ công', source, leadUnitId: '01', deadline: '2030-01-31' } }, gov));
+  ok(await server.gql(ASSIGN, { i: { id: 'C', title: 'Bảo vệ dữ liệu dân cư mật', source, leadUnitId: '01', deadline: '2030-01-31', confidential: true } }, gov));
+  ok(await server.gql(ASSIGN, { i: { id: 'P', title: 'Công khai dịch vụ công', source, leadUnitId: '01', deadline: '2030-01-31' } }, gov));
 }, 90_000);
 
 afterAll(async () => {
@@ -172,13 +177,9 @@ describe("the response cache, a task's page", () => {
 
   beforeAll(async () => {
     s = await TestServer.start({ TIENDO_QUERY_CACHE_MS: '1', TIENDO_REMINDERS: '0' });
-    const admin = await as('admin', 'GOV');
+    await registerUnits(s, ['01', '02']);
     const gov = await as('leader', 'GOV');
-    for (const [id, kind, parentId] of [['GOV', 'GOVERNMENT', null], ['01', 'PROVINCE', 'GOV'], ['02', 'PROVINCE', 'GOV']]) {
-      ok(await s.gql('mutation ($i: RegisterUnitInput!) { registerUnit(input: $i) { position } }', { i: { id, kind, name: `Đơn vị ${id}`, parentId } }, admin));
-    }
-    const assign = 'mutation ($i: AssignTaskInput!) { assignTask(input: $i) { position } }';
-    for (const id of ['A', 'B']) ok(await s.gql(assign, { i: { id, title: `Nhiệm vụ ${id}`, source, leadUnitId: '01', deadline: '2030-01-31' } }, gov));
+    for (const id of ['A', 'B']) ok(await s.gql(ASSIGN, { i: { id, title: `Nhiệm vụ ${id}`, source, leadUnitId: '01', deadline: '2030-01-31' } }, gov));
     ok(await s.gql('mutation { delegateTask(input: { taskId: "A", to: [{ leadUnitId: "02" }] }) { position } }', {}, gov));
   }, 90_000);
 
