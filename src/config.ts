@@ -68,6 +68,8 @@ export const Config = z.object({
   TIENDO_QUERY_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(2000),
   /** The response cache's bound, in MiB (least recently used out first). */
   TIENDO_QUERY_CACHE_MB: z.coerce.number().int().min(1).max(4096).default(32),
+  /** How far the heap may grow past its live size between full collections, in percent (src/ops/heap-growth.ts); 0: V8's choice. */
+  TIENDO_HEAP_GROWTH_PERCENT: z.coerce.number().int().min(0).max(1000).default(50),
   NODE_ENV: z.string().default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   // Issue 10: reminders, webhooks (src/reminders, src/webhooks).

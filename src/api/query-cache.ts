@@ -58,6 +58,7 @@ interface Pending {
 
 const GRAPHQL_PATH = /^\/graphql\/?(?:\?|$)/;
 const NO_CACHE = /(?:^|,)\s*no-cache\s*(?:,|$)/i;
+const MUTATION = /^\s*mutation\b/;
 
 /** Fields answered from the webhook delivery log (webhooks.db), which changes without an event. */
 const OUTSIDE_READ_MODEL = new Set(['deliveries', 'webhookDeliveries']);
@@ -116,7 +117,8 @@ export function registerQueryCache(server: FastifyInstance, app: Pick<App, 'conf
   server.addHook('preHandler', async (req, reply) => {
     if ((req.method !== 'GET' && req.method !== 'POST') || req.headers.upgrade || !req.actor || !GRAPHQL_PATH.test(req.url)) return;
     const asked = requestOf(req);
-    if (!asked) return;
+    // A mutation is never kept: no key to make (a document that only starts otherwise is looked up and computed as usual).
+    if (!asked || MUTATION.test(asked.query)) return;
     const key = canonical([req.responseType ?? '', req.actor, asked.operationName ?? '', asked.variables, asked.query]);
     if (key === undefined) return;
     const position = app.runner.views.position;

@@ -24,6 +24,8 @@ export interface PlanOptions {
   reportKinds: readonly PeriodKind[];
   /** Unit kinds that must report: as reportCompliance without a unit, the provinces. */
   reportingUnitKinds?: readonly string[];
+  /** Computes a reminder's id (default reminderId); the scheduler passes a memo of it (ReminderIds). */
+  idOf?: typeof reminderId;
 }
 
 export const DEFAULT_THRESHOLDS: readonly number[] = [7, 3, 1];
@@ -35,7 +37,38 @@ export const DEFAULT_THRESHOLDS: readonly number[] = [7, 3, 1];
  * A changed deadline or due date is a new date: its reminders are new ones.
  */
 export const reminderId = (kind: ReminderKind, target: string, date: string, extra = '') =>
-  uuidFromName(`reminder|${kind}|${target}|${date}${extra ? `|${extra}` : ''}`);
+  uuidFromName(reminderName(kind, target, date, extra));
+
+const reminderName = (kind: ReminderKind, target: string, date: string, extra = '') =>
+  `reminder|${kind}|${target}|${date}${extra ? `|${extra}` : ''}`;
+
+/**
+ * reminderId remembered from one pass to the next: every pass asks again for the id of every
+ * overdue task's reminder (a hash each, most of a pass at national scale); a pass keeps only what
+ * it asked for, so ids of deadlines long gone do not pile up.
+ */
+export class ReminderIds {
+  private last = new Map<string, string>();
+  private current = new Map<string, string>();
+
+  readonly idOf = (kind: ReminderKind, target: string, date: string, extra = ''): string => {
+    const name = reminderName(kind, target, date, extra);
+    const id = this.current.get(name) ?? this.last.get(name) ?? uuidFromName(name);
+    this.current.set(name, id);
+    return id;
+  };
+
+  /** How many ids are remembered: at most what the last two passes asked for. */
+  get size(): number {
+    return new Set([...this.last.keys(), ...this.current.keys()]).size;
+  }
+
+  /** Starts a pass: what the pass before did not ask for is forgotten. */
+  nextPass(): void {
+    this.last = this.current;
+    this.current = new Map();
+  }
+}
 
 const KIND_NAMES: Record<PeriodKind, string> = {
   DAILY: 'ngày', WEEKLY: 'tuần', MONTHLY: 'tháng', QUARTERLY: 'quý', HALF_YEARLY: '6 tháng', ANNUAL: 'năm',
@@ -69,19 +102,24 @@ export function planReminders(views: Pick<Views, 'tasks' | 'inspections' | 'unit
   };
   const thresholds = [...(o.thresholds ?? DEFAULT_THRESHOLDS)].sort((a, b) => a - b);
   const widest = thresholds[thresholds.length - 1] ?? -1;
+  const idOf = o.idOf ?? reminderId;
+  // Dates are YYYY-MM-DD, so text order is date order: most tasks are left without date arithmetic.
+  const horizon = widest >= 0 ? addDays(o.today, widest) : addDays(o.today, -1);
 
   for (const task of views.tasks.values()) {
-    if (task.phase !== 'OPEN' || !task.deadline) continue;
-    const left = daysBetween(o.today, task.deadline);
-    if (left < 0) {
-      add({
-        id: reminderId('TaskBecameOverdue', `task:${task.id}`, task.deadline), stream: taskStream(task.id),
+    if (task.phase !== 'OPEN' || !task.deadline || task.deadline > horizon) continue;
+    if (task.deadline < o.today) {
+      const id = idOf('TaskBecameOverdue', `task:${task.id}`, task.deadline);
+      if (views.notifications.has(id)) continue;
+      out.push({
+        id, stream: taskStream(task.id),
         event: { type: 'TaskBecameOverdue', data: { taskId: task.id, deadline: task.deadline }, reason: `Nhiệm vụ quá hạn: hạn ${task.deadline} đã qua mà chưa hoàn thành` },
       });
-    } else if (left <= widest) {
+    } else {
+      const left = daysBetween(o.today, task.deadline);
       const daysBefore = thresholds.find((t) => t >= left)!;
       add({
-        id: reminderId('DeadlineApproaching', `task:${task.id}`, task.deadline, String(daysBefore)), stream: taskStream(task.id),
+        id: idOf('DeadlineApproaching', `task:${task.id}`, task.deadline, String(daysBefore)), stream: taskStream(task.id),
         event: {
           type: 'DeadlineApproaching', data: { taskId: task.id, deadline: task.deadline, daysBefore },
           reason: `Nhiệm vụ sắp đến hạn ${task.deadline} (nhắc trước ${daysBefore} ngày)`,
@@ -94,7 +132,7 @@ export function planReminders(views: Pick<Views, 'tasks' | 'inspections' | 'unit
     for (const f of inspection.findings) {
       if (f.status === 'CLOSED' || !f.dueDate || o.today <= f.dueDate) continue;
       add({
-        id: reminderId('FindingBecameOverdue', `finding:${inspection.id}/${f.id}`, f.dueDate), stream: inspectionStream(inspection.id),
+        id: idOf('FindingBecameOverdue', `finding:${inspection.id}/${f.id}`, f.dueDate), stream: inspectionStream(inspection.id),
         event: {
           type: 'FindingBecameOverdue', data: { inspectionId: inspection.id, findingId: f.id, unitId: f.unitId, dueDate: f.dueDate },
           reason: `Phát hiện ${f.id} quá hạn xử lý (hạn ${f.dueDate})`,
@@ -111,7 +149,7 @@ export function planReminders(views: Pick<Views, 'tasks' | 'inspections' | 'unit
     for (const unit of units) {
       if (views.reports.has(`${unit.id}-${period.key}`)) continue;
       add({
-        id: reminderId('PeriodicReportMissed', `unit:${unit.id}`, due, period.key), stream: reminderStream(unit.id),
+        id: idOf('PeriodicReportMissed', `unit:${unit.id}`, due, period.key), stream: reminderStream(unit.id),
         event: {
           type: 'PeriodicReportMissed', data: { unitId: unit.id, periodKind: kind, periodKey: period.key, dueDate: due },
           reason: `Chưa nộp báo cáo ${KIND_NAMES[kind]} kỳ ${period.key} (hạn ${due})`,

@@ -7,7 +7,7 @@ import type { Views } from '../runner/views.js';
 import type { Actor } from '../shared/schemas.js';
 import { dateAt } from '../shared/time.js';
 import type { ReminderKind } from './events.js';
-import { type PlannedReminder, planReminders } from './plan.js';
+import { type PlannedReminder, ReminderIds, planReminders } from './plan.js';
 
 /** Who records reminders: the system, on behalf of the standing agency. */
 export const SCHEDULER_ACTOR: Actor = { id: 'tiendo-reminders', role: 'admin', unit: 'GOV' };
@@ -40,6 +40,7 @@ const BATCH = 200;
 export class ReminderScheduler {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<RunStats> | undefined;
+  private readonly ids = new ReminderIds();
 
   constructor(private readonly o: SchedulerOptions) {}
 
@@ -52,7 +53,10 @@ export class ReminderScheduler {
   private async pass(): Promise<RunStats> {
     const now = this.o.clock();
     const runId = `reminders-${randomUUID()}`;
-    const plans = planReminders(this.o.views(), { today: dateAt(now), dueRules: this.o.dueRules, reportKinds: this.o.reportKinds });
+    this.ids.nextPass();
+    const plans = planReminders(this.o.views(), {
+      today: dateAt(now), dueRules: this.o.dueRules, reportKinds: this.o.reportKinds, idOf: this.ids.idOf,
+    });
     const stats: RunStats = { planned: plans.length, recorded: 0, duplicate: 0, failed: 0 };
     for (let i = 0; i < plans.length; i += BATCH) {
       // Appends made in one tick share a transaction in the SQLite store (group commit).

@@ -1,9 +1,11 @@
+import { execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { LiveFeed } from '../../src/live/feed.js';
 import { authorizationOf } from '../../src/live/subscriptions.js';
+import { HEAP_GROWTH_FLAG } from '../../src/ops/heap-growth.js';
 import { Metrics } from '../../src/ops/metrics.js';
 import type { AppliedNotice, ProjectionRunner } from '../../src/runner/runner.js';
 import { signature, verifySignature, webhookSecret } from '../../src/webhooks/secret.js';
@@ -37,6 +39,21 @@ describe('configuration (issue 10 keys)', () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     for (const key of Object.keys(bad)) expect((error as Error).message).toContain(`  ${key}: `);
+  });
+});
+
+describe('the heap\'s growth between full collections (TIENDO_HEAP_GROWTH_PERCENT)', () => {
+  it('defaults to 50 %, takes 0 (V8\'s own) to 1000, and refuses anything else', () => {
+    expect(loadConfig({ TIENDO_DATA: '/tmp/x' }).TIENDO_HEAP_GROWTH_PERCENT).toBe(50);
+    expect(loadConfig({ TIENDO_DATA: '/tmp/x', TIENDO_HEAP_GROWTH_PERCENT: '0' }).TIENDO_HEAP_GROWTH_PERCENT).toBe(0);
+    for (const bad of ['-1', '1001', 'half', '12.5']) {
+      expect(() => loadConfig({ TIENDO_DATA: '/tmp/x', TIENDO_HEAP_GROWTH_PERCENT: bad })).toThrow(/TIENDO_HEAP_GROWTH_PERCENT: /);
+    }
+  });
+
+  it('sets a flag this Node\'s V8 has (a flag it lacks would be ignored without a word)', () => {
+    const flags = execFileSync(process.execPath, ['--v8-options'], { encoding: 'utf8' });
+    expect(flags.split('\n').some((line) => line.trimStart().startsWith(`${HEAP_GROWTH_FLAG} (`))).toBe(true);
   });
 });
 

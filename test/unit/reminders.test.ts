@@ -8,7 +8,7 @@ import { loadConfig } from '../../src/config.js';
 import { TiendoError } from '../../src/errors.js';
 import { defaultDueRules } from '../../src/periods/index.js';
 import { REMINDER_KINDS } from '../../src/reminders/events.js';
-import { lastElapsedPeriod, planReminders, reminderId } from '../../src/reminders/plan.js';
+import { ReminderIds, lastElapsedPeriod, planReminders, reminderId } from '../../src/reminders/plan.js';
 import { ReminderScheduler, type RunStats } from '../../src/reminders/scheduler.js';
 import type { Views } from '../../src/runner/views.js';
 import type { Actor } from '../../src/shared/schemas.js';
@@ -183,5 +183,34 @@ describe('planReminders (pure)', () => {
     const ids = (deadline: string) => planReminders(views([{ id: 'T', deadline }]), { today: '2026-05-10', dueRules: defaultDueRules, reportKinds: [] }).map((p) => p.id);
     expect(ids('2026-05-13')).toEqual(ids('2026-05-13'));
     expect(ids('2026-05-13')).not.toEqual(ids('2026-05-12'));
+  });
+
+  it('compares dates across month and year ends, and with no thresholds plans the overdue ones only', () => {
+    const at = (today: string, deadline: string, thresholds?: number[]) =>
+      planReminders(views([{ id: 'T', deadline }]), { today, dueRules: defaultDueRules, reportKinds: [], ...(thresholds ? { thresholds } : {}) })
+        .map((p) => (p.event.type === 'DeadlineApproaching' ? `${p.event.type} ${p.event.data.daysBefore}` : p.event.type));
+    expect(at('2026-12-29', '2027-01-05')).toEqual(['DeadlineApproaching 7']);
+    expect(at('2026-12-29', '2027-01-06')).toEqual([]);
+    expect(at('2027-01-01', '2026-12-31')).toEqual(['TaskBecameOverdue']);
+    expect(at('2026-03-01', '2026-02-28', [])).toEqual(['TaskBecameOverdue']);
+    expect(at('2026-03-01', '2026-03-01', [])).toEqual([]);
+  });
+
+  it('remembers ids between passes (ReminderIds): the same ids as reminderId, and only what the last two passes asked for', () => {
+    const tasks = Array.from({ length: 5 }, (_, i) => ({ id: `T${i}`, deadline: '2026-05-01' }));
+    const options = { today: '2026-05-10', dueRules: defaultDueRules, reportKinds: [] };
+    const ids = new ReminderIds();
+    const pass = (ts: typeof tasks) => {
+      ids.nextPass();
+      return planReminders(views(ts), { ...options, idOf: ids.idOf }).map((p) => p.id);
+    };
+    const plain = planReminders(views(tasks), options).map((p) => p.id);
+    expect(pass(tasks)).toEqual(plain);
+    expect(pass(tasks)).toEqual(plain);
+    expect(ids.size).toBe(5);
+    expect(pass(tasks.slice(0, 2))).toEqual(plain.slice(0, 2));
+    expect(pass(tasks.slice(0, 2))).toEqual(plain.slice(0, 2));
+    expect(ids.size).toBe(2);
+    expect(plain[0]).toBe(reminderId('TaskBecameOverdue', 'task:T0', '2026-05-01'));
   });
 });

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type CommandContext, type StreamDecider, runCommand } from '../../src/app/run-command.js';
 import { encode } from '../../src/events.js';
 import { SqliteEventStore } from '../../src/eventstore/sqlite.js';
@@ -69,6 +69,27 @@ describe('runCommand and writes it did not make', () => {
     await other.append('s-2', [direct(50)], 0);
     await runCommand(mine, decider('s-2'), ctx);
     expect(await percents(mine, 's-2')).toEqual([0, 50, 2]);
+  });
+
+  it('sees another process\'s append made within one look at data_version (the append conflicts, then it reads)', async () => {
+    const file = fileIn();
+    const mine = storeOn(file);
+    const other = storeOn(file);
+    await runCommand(mine, decider('s-4'), ctx);
+    // The clock stands still: the next othersWrites answers from the last look, which missed the other's write.
+    const now = performance.now();
+    const clock = vi.spyOn(performance, 'now').mockReturnValue(now);
+    try {
+      const seen = mine.othersWrites();
+      await other.append('s-4', [direct(60)], 0);
+      expect(mine.othersWrites()).toBe(seen);
+      const result = await runCommand(mine, decider('s-4'), ctx);
+      expect(result.version).toBe(2);
+    } finally {
+      clock.mockRestore();
+    }
+    expect(await percents(mine, 's-4')).toEqual([0, 60, 2]);
+    expect(mine.othersWrites()).toBeGreaterThan(0);
   });
 
   it('sees an append made in this process outside runCommand (its conflict makes it read)', async () => {
