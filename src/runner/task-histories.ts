@@ -1,4 +1,4 @@
-import { type HistoryEntry, historyEntry } from '../../projections/history.js';
+import { type FieldChange, type HistoryEntry, historyEntry } from '../../projections/history.js';
 import { type TaskView, taskSteps } from '../../projections/task-view.js';
 import type { DomainEnvelope } from '../events.js';
 
@@ -20,6 +20,53 @@ export const HISTORY_MEMO_ENTRIES = 100_000;
 /** Asks after which every task's count of asks is halved: what was asked often long ago fades. */
 const AGE_AFTER_ASKS = 100_000;
 
+/** Field values up to this length are kept once however many entries hold them (percents, dates, unit ids). */
+const SHARED_VALUE_CHARS = 24;
+/** Past this many distinct parts, sharing starts afresh (entries keep what they hold): free text must not pile up. */
+const SHARED_PARTS = 50_000;
+
+/**
+ * What entries repeat, kept once: the actor, the lead units, an empty basis, the kind and short field
+ * values. An entry folded from its decoded event held its own copy of each (about 950 bytes an entry,
+ * 90 MB for the bench's 2,000 tasks), and every full garbage collection marks them all.
+ */
+class SharedParts {
+  private readonly actors = new Map<string, HistoryEntry['actor']>();
+  private readonly units = new Map<string, string[]>();
+  private readonly strings = new Map<string, string>();
+  private readonly noBasis: HistoryEntry['basis'] = [];
+
+  entry(e: HistoryEntry): HistoryEntry {
+    if (this.strings.size + this.actors.size + this.units.size > SHARED_PARTS) {
+      this.strings.clear();
+      this.actors.clear();
+      this.units.clear();
+    }
+    const a = e.actor;
+    const actorKey = `${a.id}\u0000${a.role}\u0000${a.unit}`;
+    let actor = this.actors.get(actorKey);
+    if (!actor) this.actors.set(actorKey, (actor = { id: a.id, role: a.role, unit: a.unit }));
+    const unitsKey = e.leadUnitIds.join('\u0000');
+    let leadUnitIds = this.units.get(unitsKey);
+    if (!leadUnitIds) this.units.set(unitsKey, (leadUnitIds = e.leadUnitIds));
+    return {
+      ...e, taskId: this.string(e.taskId), kind: this.string(e.kind), reason: e.reason === null ? null : this.string(e.reason), actor, leadUnitIds, basis: e.basis.length ? e.basis : this.noBasis,
+      changes: e.changes.map((c): FieldChange => ({ field: c.field, from: this.value(c.from), to: this.value(c.to) })),
+    };
+  }
+
+  private value(v: string | null): string | null {
+    return v !== null && v.length <= SHARED_VALUE_CHARS ? this.string(v) : v;
+  }
+
+  private string(v: string): string {
+    const known = this.strings.get(v);
+    if (known !== undefined) return known;
+    this.strings.set(v, v);
+    return v;
+  }
+}
+
 /**
  * Every task's history entries, folded once and then extended by the events appended since,
  * instead of folding the whole stream on every request (bench/README.md). Valid for ever: a
@@ -36,6 +83,7 @@ export class TaskHistories {
   /** Asks per task lately (halved every AGE_AFTER_ASKS asks). */
   private readonly asked = new Map<string, number>();
   private asks = 0;
+  private readonly shared = new SharedParts();
 
   constructor(private readonly read: ReadTaskEvents, private readonly maxEntries = HISTORY_MEMO_ENTRIES) {}
 
@@ -53,7 +101,7 @@ export class TaskHistories {
     const folded: Folded = {
       readTo: Number.isFinite(upToRevision) ? upToRevision : Math.max(base.readTo, events.at(-1)?.revision ?? -1),
       view: steps.at(-1)?.after ?? base.view,
-      entries: [...base.entries, ...steps.map((s) => historyEntry(s.before, s.after, s.event))],
+      entries: [...base.entries, ...steps.map((s) => this.shared.entry(historyEntry(s.before, s.after, s.event)))],
     };
     // Another request may have extended it meanwhile: keep the longer fold.
     const now = this.memo.get(taskId);

@@ -87,6 +87,20 @@ describe('task history memo', () => {
     await runner.stop();
   });
 
+  it('keeps what entries repeat once (actor, lead units, an empty basis), and gives the same entries as the fold', async () => {
+    const { runner, folded } = await world();
+    const t1 = (await runner.history('T1', { first: 10 })).entries;
+    const t2 = (await runner.history('T2', { first: 10 })).entries;
+    expect(t1).toEqual(await folded('T1'));
+    expect(t2).toEqual(await folded('T2'));
+    // Reports by the same focal point, in two tasks' streams: decoded apart, held once.
+    expect(t1[1]!.actor).toBe(t2[2]!.actor);
+    expect(t1[1]!.leadUnitIds).toBe(t2[1]!.leadUnitIds);
+    expect(t1[1]!.basis).toBe(t2[2]!.basis);
+    expect(t1[2]!.changes.find((c) => c.field === 'progress')!.from).toBe('30');
+    await runner.stop();
+  });
+
   it('an asOf read (older revision, earlier instant) is unaffected by what was memoised after it', async () => {
     const { store, runner, folded } = await world();
     const { position } = await store.append('task-T1', [progress('T1', 80, '2022-05-01T00:00:00Z')], 2);
