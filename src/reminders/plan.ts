@@ -95,49 +95,64 @@ export function lastElapsedPeriod(kind: PeriodKind, today: string, rules: DueRul
  *    active reporting unit with no submission for it.
  * Tasks awaiting confirmation, paused, completed or cancelled get no reminders.
  */
-export function planReminders(views: Pick<Views, 'tasks' | 'inspections' | 'units' | 'reports' | 'notifications'>, o: PlanOptions): PlannedReminder[] {
-  const out: PlannedReminder[] = [];
-  const add = (r: PlannedReminder) => {
-    if (!views.notifications.has(r.id)) out.push(r);
-  };
+export function planReminders(views: PlannedViews, o: PlanOptions): PlannedReminder[] {
+  return [...reminderPlans(views, o)].filter((p): p is PlannedReminder => p !== PAUSE);
+}
+
+type PlannedViews = Pick<Views, 'tasks' | 'inspections' | 'units' | 'reports' | 'notifications'>;
+
+/** Yielded by reminderPlans between steps of the read model: a caller may let other work run there. */
+export const PAUSE = Symbol('pause');
+/** Tasks, findings or units looked at between two pauses. */
+const PAUSE_EVERY = 1_000;
+
+/** planReminders one by one, pausing every PAUSE_EVERY items looked at (the scheduler yields to requests there). */
+export function* reminderPlans(views: PlannedViews, o: PlanOptions): Generator<PlannedReminder | typeof PAUSE> {
   const thresholds = [...(o.thresholds ?? DEFAULT_THRESHOLDS)].sort((a, b) => a - b);
   const widest = thresholds[thresholds.length - 1] ?? -1;
   const idOf = o.idOf ?? reminderId;
   // Dates are YYYY-MM-DD, so text order is date order: most tasks are left without date arithmetic.
   const horizon = widest >= 0 ? addDays(o.today, widest) : addDays(o.today, -1);
+  let looked = 0;
 
   for (const task of views.tasks.values()) {
+    if (++looked % PAUSE_EVERY === 0) yield PAUSE;
     if (task.phase !== 'OPEN' || !task.deadline || task.deadline > horizon) continue;
     if (task.deadline < o.today) {
       const id = idOf('TaskBecameOverdue', `task:${task.id}`, task.deadline);
       if (views.notifications.has(id)) continue;
-      out.push({
+      yield {
         id, stream: taskStream(task.id),
         event: { type: 'TaskBecameOverdue', data: { taskId: task.id, deadline: task.deadline }, reason: `Nhiệm vụ quá hạn: hạn ${task.deadline} đã qua mà chưa hoàn thành` },
-      });
+      };
     } else {
       const left = daysBetween(o.today, task.deadline);
       const daysBefore = thresholds.find((t) => t >= left)!;
-      add({
-        id: idOf('DeadlineApproaching', `task:${task.id}`, task.deadline, String(daysBefore)), stream: taskStream(task.id),
+      const id = idOf('DeadlineApproaching', `task:${task.id}`, task.deadline, String(daysBefore));
+      if (views.notifications.has(id)) continue;
+      yield {
+        id, stream: taskStream(task.id),
         event: {
           type: 'DeadlineApproaching', data: { taskId: task.id, deadline: task.deadline, daysBefore },
           reason: `Nhiệm vụ sắp đến hạn ${task.deadline} (nhắc trước ${daysBefore} ngày)`,
         },
-      });
+      };
     }
   }
 
   for (const inspection of views.inspections.values()) {
     for (const f of inspection.findings) {
+      if (++looked % PAUSE_EVERY === 0) yield PAUSE;
       if (f.status === 'CLOSED' || !f.dueDate || o.today <= f.dueDate) continue;
-      add({
-        id: idOf('FindingBecameOverdue', `finding:${inspection.id}/${f.id}`, f.dueDate), stream: inspectionStream(inspection.id),
+      const id = idOf('FindingBecameOverdue', `finding:${inspection.id}/${f.id}`, f.dueDate);
+      if (views.notifications.has(id)) continue;
+      yield {
+        id, stream: inspectionStream(inspection.id),
         event: {
           type: 'FindingBecameOverdue', data: { inspectionId: inspection.id, findingId: f.id, unitId: f.unitId, dueDate: f.dueDate },
           reason: `Phát hiện ${f.id} quá hạn xử lý (hạn ${f.dueDate})`,
         },
-      });
+      };
     }
   }
 
@@ -147,15 +162,17 @@ export function planReminders(views: Pick<Views, 'tasks' | 'inspections' | 'unit
     if (units.length === 0) break;
     const { period, due } = lastElapsedPeriod(kind, o.today, o.dueRules);
     for (const unit of units) {
+      if (++looked % PAUSE_EVERY === 0) yield PAUSE;
       if (views.reports.has(`${unit.id}-${period.key}`)) continue;
-      add({
-        id: idOf('PeriodicReportMissed', `unit:${unit.id}`, due, period.key), stream: reminderStream(unit.id),
+      const id = idOf('PeriodicReportMissed', `unit:${unit.id}`, due, period.key);
+      if (views.notifications.has(id)) continue;
+      yield {
+        id, stream: reminderStream(unit.id),
         event: {
           type: 'PeriodicReportMissed', data: { unitId: unit.id, periodKind: kind, periodKey: period.key, dueDate: due },
           reason: `Chưa nộp báo cáo ${KIND_NAMES[kind]} kỳ ${period.key} (hạn ${due})`,
         },
-      });
+      };
     }
   }
-  return out;
 }

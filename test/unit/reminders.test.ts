@@ -8,7 +8,7 @@ import { loadConfig } from '../../src/config.js';
 import { TiendoError } from '../../src/errors.js';
 import { defaultDueRules } from '../../src/periods/index.js';
 import { REMINDER_KINDS } from '../../src/reminders/events.js';
-import { ReminderIds, lastElapsedPeriod, planReminders, reminderId } from '../../src/reminders/plan.js';
+import { PAUSE, ReminderIds, lastElapsedPeriod, planReminders, reminderId, reminderPlans } from '../../src/reminders/plan.js';
 import { ReminderScheduler, type RunStats } from '../../src/reminders/scheduler.js';
 import type { Views } from '../../src/runner/views.js';
 import type { Actor } from '../../src/shared/schemas.js';
@@ -194,6 +194,16 @@ describe('planReminders (pure)', () => {
     expect(at('2027-01-01', '2026-12-31')).toEqual(['TaskBecameOverdue']);
     expect(at('2026-03-01', '2026-02-28', [])).toEqual(['TaskBecameOverdue']);
     expect(at('2026-03-01', '2026-03-01', [])).toEqual([]);
+  });
+
+  it('pauses every 1,000 items looked at (the scheduler lets requests run there), planning the same reminders', () => {
+    const tasks = Array.from({ length: 2_500 }, (_, i) => ({ id: `T${i}`, deadline: i % 2 ? '2026-05-01' : '2026-12-31' }));
+    const options = { today: '2026-05-10', dueRules: defaultDueRules, reportKinds: [] };
+    const steps = [...reminderPlans(views(tasks), options)];
+    expect(steps.filter((p) => p === PAUSE)).toHaveLength(2);
+    expect(steps.indexOf(PAUSE)).toBe(499); // before the 1,000th task: after the 499 overdue ones of the first 999
+    expect(steps.filter((p) => p !== PAUSE)).toEqual(planReminders(views(tasks), options));
+    expect(planReminders(views(tasks), options)).toHaveLength(1_250);
   });
 
   it('remembers ids between passes (ReminderIds): the same ids as reminderId, and only what the last two passes asked for', () => {
