@@ -66,6 +66,8 @@ export const Config = z.object({
   TIENDO_STORE_CHECKPOINT_THREAD: flag.default(true),
   /** How long a query's answer may be sent again while the read model has not moved (src/api/query-cache.ts); 0: no cache. */
   TIENDO_QUERY_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(2000),
+  /** Task pages served from the cache and made stale by a write are computed again once writes pause (src/api/page-refresh.ts). */
+  TIENDO_QUERY_CACHE_REFRESH: flag.default(true),
   /** The response cache's bound, in MiB (least recently used out first). */
   TIENDO_QUERY_CACHE_MB: z.coerce.number().int().min(1).max(4096).default(32),
   /** How far the heap may grow past its live size between full collections, in percent (src/ops/heap-growth.ts); 0: V8's choice. */

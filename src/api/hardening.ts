@@ -30,6 +30,7 @@ import { type TokenVerifier, createVerifier } from '../auth/tokens.js';
 import type { Config } from '../config.js';
 import { ErrorCode, TiendoError } from '../errors.js';
 import { documentHas } from './documents.js';
+import { isRefresh } from './page-refresh.js';
 
 /** The limits, in one place. Generous for every query the API's users make; tight for abuse. */
 export const LIMITS = {
@@ -325,7 +326,8 @@ export async function registerHardening(server: FastifyInstance, app: Pick<App, 
     }
 
     // Counted before a bad token is refused, so that guessing tokens is rate limited too (per IP).
-    const limit = await limiter(req);
+    // The server's own refresh of a task page (page-refresh.ts) is its work, not the token's request.
+    const limit = isRefresh(req) ? { isAllowed: true } as const : await limiter(req);
     if (!limit.isAllowed) {
       reply.header('x-ratelimit-limit', limit.max).header('x-ratelimit-remaining', limit.remaining).header('x-ratelimit-reset', limit.ttlInSeconds);
       if (limit.isExceeded) {

@@ -28,6 +28,7 @@ import type { App } from '../app/app.js';
 import type { Metrics } from '../ops/metrics.js';
 import { nextDayStartMillis } from '../periods/dates.js';
 import { taskPageScope } from './answer-scope.js';
+import { type Recipe, isRefresh, recipeOf, registerPageRefresh } from './page-refresh.js';
 import { documentHas } from './documents.js';
 import { ResponseCache } from './response-cache.js';
 import { TaskChanges } from './task-changes.js';
@@ -46,6 +47,10 @@ interface Pending {
   /** The tasks a task page's answer depends on (answer-scope.ts); null: on the whole read model. */
   tasks: string[] | null;
   position: string | null;
+  /** How it was asked, kept with a task page's answer when pages are refreshed (page-refresh.ts). */
+  recipe: Recipe | undefined;
+  /** This process's own refresh of a page: not a miss. */
+  refresh: boolean;
   /** When the answer began to be computed (ms): its age counts from then. */
   at: number;
   /** The operation is a query (set before execution, before its variables are costed). */
@@ -113,6 +118,8 @@ export function registerQueryCache(server: FastifyInstance, app: Pick<App, 'conf
   const changes = new TaskChanges(app.runner, (a, b) => app.store.comparePositions(a, b));
   const unchanged = changes.unchangedSince.bind(changes);
   server.addHook('onClose', async () => changes.close());
+  const refreshing = app.config.TIENDO_QUERY_CACHE_REFRESH;
+  if (refreshing) registerPageRefresh(server, app.runner, cache, unchanged, metrics);
 
   server.addHook('preHandler', async (req, reply) => {
     if ((req.method !== 'GET' && req.method !== 'POST') || req.headers.upgrade || !req.actor || !GRAPHQL_PATH.test(req.url)) return;
@@ -134,6 +141,7 @@ export function registerQueryCache(server: FastifyInstance, app: Pick<App, 'conf
     }
     req.queryCache = {
       key, operationName: asked.operationName, variables: asked.variables, tasks: null, position, at: now, query: false, keepable: false, clean: false,
+      recipe: refreshing ? recipeOf(req) : undefined, refresh: isRefresh(req),
     };
   });
 
@@ -141,7 +149,7 @@ export function registerQueryCache(server: FastifyInstance, app: Pick<App, 'conf
   server.addHook('onSend', async (req, reply, payload) => {
     const pending = req.queryCache;
     if (!pending) return payload;
-    if (pending.query || req.gqlOperation?.type === 'query') metrics.queryCacheMisses.inc();
+    if (!pending.refresh && (pending.query || req.gqlOperation?.type === 'query')) metrics.queryCacheMisses.inc();
     const keep = pending.clean && reply.statusCode === 200 && app.runner.views.position === pending.position
       && (typeof payload === 'string' || Buffer.isBuffer(payload));
     if (!keep) return payload;
@@ -149,7 +157,7 @@ export function registerQueryCache(server: FastifyInstance, app: Pick<App, 'conf
     // A task page depends on the instant only through the date (status): it lasts until the date changes.
     cache.set(pending.key, pending.position, pending.at, {
       body, contentType: String(reply.getHeader('content-type')), operation: req.gqlOperation ?? { name: null, type: 'query' },
-    }, pending.tasks ? { tasks: pending.tasks, until: nextDayStartMillis(pending.at) } : undefined);
+    }, pending.tasks ? { tasks: pending.tasks, until: nextDayStartMillis(pending.at), recipe: pending.recipe } : undefined);
     return body;
   });
 }

@@ -18,7 +18,14 @@ export interface CachedResponse {
 interface Entry extends CachedResponse { at: number; bytes: number }
 
 /** An answer that outlives a move of the read model: valid while `stillTrue` says its tasks did not change, until `until`. */
-interface LastingEntry extends Entry { position: string | null; tasks: readonly string[]; until: number }
+interface LastingEntry extends Entry {
+  position: string | null; tasks: readonly string[]; until: number;
+  /** How to ask it again (page-refresh.ts), and how often it was served from here. */
+  recipe: unknown; hits: number;
+}
+
+/** What makes an answer last: the tasks it is about, the instant it stops being true, how it was asked. */
+export interface Lasting { tasks: readonly string[]; until: number; recipe?: unknown }
 
 /** Whether none of `tasks` changed after `since` (TaskChanges.unchangedSince). */
 export type StillTrue = (tasks: readonly string[], since: string | null) => boolean;
@@ -70,14 +77,31 @@ export class ResponseCache {
       return undefined;
     }
     this.lasting.set(key, kept);
+    kept.hits++;
     return kept;
   }
 
   /**
-   * Keeps an answer computed at `at` (ms) with the read model at `position` (the current one).
-   * `lasting`: an answer about these tasks only, true until `until` (ms) unless they change.
+   * The lasting answers that can no longer be served (their tasks changed) but were served from here
+   * at least once, as their recipes, at most `max`; every stale one met on the way is dropped.
    */
-  set(key: string, position: string | null, at: number, response: CachedResponse, lasting?: { tasks: readonly string[]; until: number }): void {
+  staleLasting(position: string | null, now: number, stillTrue: StillTrue, max: number): unknown[] {
+    this.at(position);
+    const recipes: unknown[] = [];
+    for (const [key, kept] of this.lasting) {
+      if (recipes.length >= max) break;
+      if (kept.position === position || (now < kept.until && stillTrue(kept.tasks, kept.position))) continue;
+      this.drop(this.lasting, key);
+      if (kept.hits > 0 && kept.recipe !== undefined && now < kept.until) recipes.push(kept.recipe);
+    }
+    return recipes;
+  }
+
+  /**
+   * Keeps an answer computed at `at` (ms) with the read model at `position` (the current one).
+   * `lasting`: an answer about these tasks only, true until `until` (ms) unless they change, and how it was asked.
+   */
+  set(key: string, position: string | null, at: number, response: CachedResponse, lasting?: Lasting): void {
     this.at(position);
     const bytes = response.body.byteLength + 2 * key.length + ENTRY_OVERHEAD;
     this.drop(this.entries, key);
@@ -85,7 +109,7 @@ export class ResponseCache {
     // One answer larger than a quarter of the bound would push out most of the others: not kept.
     if (bytes > this.opts.maxBytes / 4) return;
     if (lasting) {
-      this.lasting.set(key, { ...response, at, bytes, position, tasks: lasting.tasks, until: lasting.until });
+      this.lasting.set(key, { ...response, at, bytes, position, tasks: lasting.tasks, until: lasting.until, recipe: lasting.recipe, hits: 0 });
       this.lastingBytes += bytes;
     } else {
       this.entries.set(key, { ...response, at, bytes });

@@ -68,6 +68,10 @@ export class Metrics {
   readonly queryCacheEvictions = new Counter({
     name: 'tiendo_query_cache_evictions_total', help: 'Response cache entries dropped to stay within TIENDO_QUERY_CACHE_MB', registers: [this.registry],
   });
+  readonly queryCacheRefreshes = new Counter({
+    name: 'tiendo_query_cache_refreshes_total', help: 'Task pages asked again by the server after their task changed (TIENDO_QUERY_CACHE_REFRESH): refreshed, or refused (e.g. the token expired)',
+    labelNames: ['outcome'] as const, registers: [this.registry],
+  });
   /** The response cache's size, read when /metrics is scraped (not set on every lookup: that is the hot path). */
   queryCacheBytes: () => number = () => 0;
 
@@ -84,6 +88,7 @@ export class Metrics {
     for (const field of ['taskChanged', 'unitProgressChanged', 'commitmentChanged']) this.subscriptions.set({ field }, 0);
     this.appends.inc(0);
     for (const c of [this.queryCacheHits, this.queryCacheMisses, this.queryCacheEvictions]) c.inc(0);
+    for (const outcome of ['refreshed', 'refused']) this.queryCacheRefreshes.inc({ outcome }, 0);
     if (defaults) collectDefaultMetrics({ register: this.registry, prefix: 'tiendo_' });
   }
 

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { FastifyInstance, FastifyRequest, FastifyServerOptions } from 'fastify';
 import { type DocumentNode, getOperationAST } from 'graphql';
 import type { Logger } from 'pino';
+import { isRefresh } from '../api/page-refresh.js';
 import type { App } from '../app/app.js';
 import { LiveFeed } from '../live/feed.js';
 import { subscriptionOptions, subscriptionResolvers, validateSubscriptions } from '../live/subscriptions.js';
@@ -104,7 +105,8 @@ export async function registerOperations(server: FastifyInstance, app: App) {
   });
 
   server.addHook('onResponse', async (req, reply) => {
-    if (!isGraphql(req) || req.headers.upgrade) return;
+    // The server's own refresh of a task page is not a client's request.
+    if (!isGraphql(req) || req.headers.upgrade || isRefresh(req)) return;
     const op = req.gqlOperation;
     const operation = metrics.operationLabel(op?.name);
     const type = op?.type ?? 'unknown';

@@ -176,7 +176,8 @@ describe("the response cache, a task's page", () => {
   type Page = { task: { progress: number | null; version: number; lead: { name: string }; history: { totalCount: number } } };
 
   beforeAll(async () => {
-    s = await TestServer.start({ TIENDO_QUERY_CACHE_MS: '1', TIENDO_REMINDERS: '0' });
+    // Refreshes off: each write must show as a miss on the next ask (refreshed pages are the last describe's).
+    s = await TestServer.start({ TIENDO_QUERY_CACHE_MS: '1', TIENDO_REMINDERS: '0', TIENDO_QUERY_CACHE_REFRESH: '0' });
     await registerUnits(s, ['01', '02']);
     const gov = await as('leader', 'GOV');
     for (const id of ['A', 'B']) ok(await s.gql(ASSIGN, { i: { id, title: `Nhiệm vụ ${id}`, source, leadUnitId: '01', deadline: '2030-01-31' } }, gov));
@@ -229,5 +230,61 @@ describe("the response cache, a task's page", () => {
     await asked(WIDER, 'A');
     await progress('B', '01', 40);
     expect((await asked(WIDER, 'A')).was).toBe('miss');
+  });
+});
+
+describe('the response cache, task pages refreshed once writes pause (TIENDO_QUERY_CACHE_REFRESH=1)', () => {
+  let s: TestServer;
+  const PAGE = 'query ($id: ID!) { task(id: $id) { id progress version history(first: 3) { totalCount } } }';
+  // A reader of its own: its requests alone count against its rate limit of 6 a minute.
+  const reader = () => token({ id: 'reader', role: 'leader', unit: 'GOV' });
+
+  beforeAll(async () => {
+    s = await TestServer.start({ TIENDO_QUERY_CACHE_MS: '1', TIENDO_REMINDERS: '0', TIENDO_QUERY_CACHE_REFRESH: '1', TIENDO_RATE_LIMIT: '6' });
+    await registerUnits(s, ['01']);
+    const gov = await as('leader', 'GOV');
+    for (const id of ['A', 'B']) ok(await s.gql(ASSIGN, { i: { id, title: `Nhiệm vụ ${id}`, source, leadUnitId: '01', deadline: '2030-01-31' } }, gov));
+  }, 90_000);
+
+  afterAll(async () => {
+    await s?.dispose();
+  });
+
+  const refreshes = async () => {
+    const text = (await s.raw('', {}, 'GET', '/metrics')).text;
+    return Number(/^tiendo_query_cache_refreshes_total\{outcome="refreshed"\} (\d+)/m.exec(text)?.[1] ?? NaN);
+  };
+  /** Queries counted as clients' requests. */
+  const queries = async () => {
+    const text = (await s.raw('', {}, 'GET', '/metrics')).text;
+    return Number(/^tiendo_graphql_requests_total\{operation="anonymous",type="query",status="2xx"\} (\d+)/m.exec(text)?.[1] ?? NaN);
+  };
+
+  it('asks a page served from the cache again after its task changed (a hit next time), not one never served again, and not on the token\'s rate limit', async () => {
+    const ask = async (id: string) => {
+      const before = await counters(s);
+      const res = await s.gql<{ task: { progress: number | null; version: number } }>(PAGE, { id }, await reader());
+      const after = await counters(s);
+      return { res, was: after.hits > before.hits ? 'hit' : after.misses > before.misses ? 'miss' : 'neither' };
+    };
+    expect((await ask('A')).was).toBe('miss');
+    expect((await ask('A')).was).toBe('hit'); // A's page has been served from the cache
+    expect((await ask('B')).was).toBe('miss'); // B's never has
+    const before = await refreshes();
+    const queriesBefore = await queries();
+    expect(queriesBefore).toBe(3);
+    for (const id of ['A', 'B']) {
+      ok(await s.gql('mutation ($i: ReportProgressInput!) { reportProgress(input: $i) { position } }', { i: { taskId: id, percent: 70, note: 'Cập nhật' } }, await as('focal_point', '01')));
+    }
+    await eventually('A\'s page refreshed', refreshes, (n) => n === before + 1);
+    expect(await queries()).toBe(queriesBefore); // not a client's request in the request metrics either
+    const a = await ask('A');
+    expect(a.was).toBe('hit');
+    expect(ok(a.res).task).toMatchObject({ progress: 70, version: 1 });
+    expect((await ask('B')).was).toBe('miss');
+    expect(await refreshes()).toBe(before + 1);
+    // Five requests of the reader so far: the sixth is allowed, the seventh is not — the refresh was not one of its.
+    expect((await ask('A')).res.status).toBe(200);
+    expect((await ask('A')).res.status).toBe(429);
   });
 });

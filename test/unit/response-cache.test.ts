@@ -75,6 +75,23 @@ describe('lasting answers (a task page, answer-scope.ts)', () => {
     expect(cache.bytes).toBe(0);
   });
 
+  it('gives the recipes of stale pages that were served from it, at most `max`, and drops every stale one it meets', () => {
+    const { cache } = cacheOf(100_000);
+    const changed = new Set(['A', 'B', 'C']);
+    const stillTrue = (tasks: readonly string[]) => !tasks.some((t) => changed.has(t));
+    for (const id of ['A', 'B', 'C', 'D']) cache.set(id, '5', 0, answer(10), { tasks: [id], until: 10_000, recipe: `ask ${id}` });
+    cache.set('E', '5', 0, answer(10), { tasks: ['A'], until: 10_000 }); // kept without a recipe
+    for (const id of ['A', 'C', 'D', 'E']) expect(cache.get(id, '5', 1, stillTrue)).toBeDefined(); // B is never served again
+    expect(cache.staleLasting('5', 1, stillTrue, 10)).toEqual([]); // nothing moved: nothing is stale
+    expect(cache.staleLasting('6', 1, stillTrue, 1)).toEqual(['ask A']);
+    expect(cache.size).toBe(3); // B (least recently used: met first, never served) and A dropped; C, D, E not looked at yet
+    expect(cache.staleLasting('6', 1, stillTrue, 10)).toEqual(['ask C']); // E dropped too: no recipe
+    expect(cache.size).toBe(1);
+    expect(cache.get('D', '6', 1, stillTrue)).toBeDefined(); // D did not change
+    expect(cache.staleLasting('6', 10_000, stillTrue, 10)).toEqual([]); // the date changed: D goes, not asked again
+    expect(cache.bytes).toBe(0);
+  });
+
   it('are evicted after the momentary answers', () => {
     const { cache, evicted } = cacheOf(4.5 * (1000 + 2 * 2 + 160));
     cache.set('pg', '1', 0, answer(1000), lasting);
