@@ -157,7 +157,7 @@ export function registerQueryCache(server: FastifyInstance, app: Pick<App, 'conf
     // A task page depends on the instant only through the date (status): it lasts until the date changes.
     cache.set(pending.key, pending.position, pending.at, {
       body, contentType: String(reply.getHeader('content-type')), operation: req.gqlOperation ?? { name: null, type: 'query' },
-    }, pending.tasks ? { tasks: pending.tasks, until: nextDayStartMillis(pending.at), recipe: pending.recipe } : undefined);
+    }, pending.tasks ? { tasks: pending.tasks, until: nextDayStartMillis(pending.at), recipe: pending.recipe, refreshed: pending.refresh } : undefined);
     return body;
   });
 }

@@ -24,8 +24,8 @@ interface LastingEntry extends Entry {
   recipe: unknown; hits: number;
 }
 
-/** What makes an answer last: the tasks it is about, the instant it stops being true, how it was asked. */
-export interface Lasting { tasks: readonly string[]; until: number; recipe?: unknown }
+/** What makes an answer last: the tasks it is about, the instant it stops being true, how it was asked (and whether by a refresh). */
+export interface Lasting { tasks: readonly string[]; until: number; recipe?: unknown; refreshed?: boolean }
 
 /** Whether none of `tasks` changed after `since` (TaskChanges.unchangedSince). */
 export type StillTrue = (tasks: readonly string[], since: string | null) => boolean;
@@ -104,12 +104,15 @@ export class ResponseCache {
   set(key: string, position: string | null, at: number, response: CachedResponse, lasting?: Lasting): void {
     this.at(position);
     const bytes = response.body.byteLength + 2 * key.length + ENTRY_OVERHEAD;
+    // A page asked afresh (Cache-Control: no-cache) is still one that is read: it keeps its hits, and
+    // counts one more. A refresh starts it at none: it must be read again to be refreshed again.
+    const hits = lasting && !lasting.refreshed ? (this.lasting.get(key)?.hits ?? -1) + 1 : 0;
     this.drop(this.entries, key);
     this.drop(this.lasting, key);
     // One answer larger than a quarter of the bound would push out most of the others: not kept.
     if (bytes > this.opts.maxBytes / 4) return;
     if (lasting) {
-      this.lasting.set(key, { ...response, at, bytes, position, tasks: lasting.tasks, until: lasting.until, recipe: lasting.recipe, hits: 0 });
+      this.lasting.set(key, { ...response, at, bytes, position, tasks: lasting.tasks, until: lasting.until, recipe: lasting.recipe, hits });
       this.lastingBytes += bytes;
     } else {
       this.entries.set(key, { ...response, at, bytes });

@@ -92,6 +92,21 @@ describe('lasting answers (a task page, answer-scope.ts)', () => {
     expect(cache.bytes).toBe(0);
   });
 
+  it('counts a page asked afresh (no-cache) as read, and a refreshed page as not read yet', () => {
+    const { cache } = cacheOf(100_000);
+    const changed = new Set<string>();
+    const stillTrue = (tasks: readonly string[]) => !tasks.some((t) => changed.has(t));
+    const page = (refreshed?: boolean) => ({ tasks: ['A'], until: 10_000, recipe: 'ask A', ...(refreshed ? { refreshed } : {}) });
+    cache.set('A', '5', 0, answer(10), page());
+    cache.set('A', '5', 0, answer(10), page()); // asked again with Cache-Control: no-cache: replaced, not served from here
+    changed.add('A');
+    expect(cache.staleLasting('6', 1, stillTrue, 10)).toEqual(['ask A']);
+    changed.clear();
+    cache.set('A', '6', 0, answer(10), page(true)); // the refresh's answer
+    changed.add('A');
+    expect(cache.staleLasting('7', 1, stillTrue, 10)).toEqual([]); // not read since: not asked again
+  });
+
   it('are evicted after the momentary answers', () => {
     const { cache, evicted } = cacheOf(4.5 * (1000 + 2 * 2 + 160));
     cache.set('pg', '1', 0, answer(1000), lasting);
