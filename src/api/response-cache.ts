@@ -39,6 +39,8 @@ export class ResponseCache {
   /** Answers about tasks (answer-scope.ts), kept across moves that did not touch them. */
   private readonly lasting = new Map<string, LastingEntry>();
   private position: string | null | undefined;
+  /** The hits of the stale pages handed out by staleLasting, until their refreshed answers come back. */
+  private readonly refreshing = new Map<string, number>();
   /** The bytes of each map's entries. */
   private momentaryBytes = 0;
   private lastingBytes = 0;
@@ -87,12 +89,17 @@ export class ResponseCache {
    */
   staleLasting(position: string | null, now: number, stillTrue: StillTrue, max: number): unknown[] {
     this.at(position);
+    // The previous batch has been asked by now: what it did not bring back (a refused one) is forgotten.
+    this.refreshing.clear();
     const recipes: unknown[] = [];
     for (const [key, kept] of this.lasting) {
       if (recipes.length >= max) break;
       if (kept.position === position || (now < kept.until && stillTrue(kept.tasks, kept.position))) continue;
       this.drop(this.lasting, key);
-      if (kept.hits > 0 && kept.recipe !== undefined && now < kept.until) recipes.push(kept.recipe);
+      if (kept.hits > 0 && kept.recipe !== undefined && now < kept.until) {
+        recipes.push(kept.recipe);
+        this.refreshing.set(key, kept.hits);
+      }
     }
     return recipes;
   }
@@ -104,9 +111,13 @@ export class ResponseCache {
   set(key: string, position: string | null, at: number, response: CachedResponse, lasting?: Lasting): void {
     this.at(position);
     const bytes = response.body.byteLength + 2 * key.length + ENTRY_OVERHEAD;
-    // A page asked afresh (Cache-Control: no-cache) is still one that is read: it keeps its hits, and
-    // counts one more. A refresh starts it at none: it must be read again to be refreshed again.
-    const hits = lasting && !lasting.refreshed ? (this.lasting.get(key)?.hits ?? -1) + 1 : 0;
+    // A page asked afresh (Cache-Control: no-cache) is still one that is read: it keeps its hits and
+    // counts one more. A refresh keeps half of what the stale page had: a page read often stays warm
+    // through a few bursts of writes without a read in between, one never read again soon drops out.
+    const hits = !lasting ? 0
+      : lasting.refreshed ? (this.refreshing.get(key) ?? 0) >> 1
+      : (this.lasting.get(key)?.hits ?? -1) + 1;
+    if (lasting?.refreshed) this.refreshing.delete(key);
     this.drop(this.entries, key);
     this.drop(this.lasting, key);
     // One answer larger than a quarter of the bound would push out most of the others: not kept.

@@ -92,19 +92,23 @@ describe('lasting answers (a task page, answer-scope.ts)', () => {
     expect(cache.bytes).toBe(0);
   });
 
-  it('counts a page asked afresh (no-cache) as read, and a refreshed page as not read yet', () => {
+  it('counts a page asked afresh (no-cache) as read; a refreshed page keeps half its reads, so one not read again drops out', () => {
     const { cache } = cacheOf(100_000);
-    const changed = new Set<string>();
-    const stillTrue = (tasks: readonly string[]) => !tasks.some((t) => changed.has(t));
+    let changedAfter = '5';
+    const stillTrue = (_: readonly string[], since: string | null) => since !== null && since >= changedAfter;
     const page = (refreshed?: boolean) => ({ tasks: ['A'], until: 10_000, recipe: 'ask A', ...(refreshed ? { refreshed } : {}) });
     cache.set('A', '5', 0, answer(10), page());
-    cache.set('A', '5', 0, answer(10), page()); // asked again with Cache-Control: no-cache: replaced, not served from here
-    changed.add('A');
-    expect(cache.staleLasting('6', 1, stillTrue, 10)).toEqual(['ask A']);
-    changed.clear();
-    cache.set('A', '6', 0, answer(10), page(true)); // the refresh's answer
-    changed.add('A');
-    expect(cache.staleLasting('7', 1, stillTrue, 10)).toEqual([]); // not read since: not asked again
+    cache.set('A', '5', 0, answer(10), page()); // asked again with Cache-Control: no-cache: 1 read
+    for (let i = 0; i < 3; i++) cache.get('A', '5', 1, stillTrue); // 4 reads
+    const rounds: number[] = [];
+    for (let p = 6; p < 12; p++) {
+      changedAfter = String(p); // a write to A: the page is stale at p
+      const asked = cache.staleLasting(String(p), 1, stillTrue, 10);
+      if (asked.length === 0) break;
+      rounds.push(p);
+      cache.set('A', String(p), 0, answer(10), page(true)); // the refresh's answer, not read by anyone
+    }
+    expect(rounds).toEqual([6, 7, 8]); // 4 → 2 → 1 → 0 reads kept: refreshed three times, then left to the next reader
   });
 
   it('are evicted after the momentary answers', () => {
