@@ -7,7 +7,8 @@
  *
  * A task's page (`task(id)` with its card and history, answer-scope.ts) lasts longer: until that
  * task, a task below it or a unit changes (task-changes.ts), or the date in Vietnam does — so it is
- * still served while other tasks are written, which is when a national server is busiest.
+ * still served while other tasks are written, which is when a national server is busiest; once it
+ * goes stale, a page that was read from here is asked again when writes pause (page-refresh.ts).
  *
  * Key: the media type negotiated from Accept, the whole actor (id, role, unit: visibility of
  * confidential tasks, `me`, what a role may read), operationName, the variables (keys sorted) and the
@@ -28,8 +29,8 @@ import type { App } from '../app/app.js';
 import type { Metrics } from '../ops/metrics.js';
 import { nextDayStartMillis } from '../periods/dates.js';
 import { taskPageScope } from './answer-scope.js';
-import { type Recipe, isRefresh, recipeOf, registerPageRefresh } from './page-refresh.js';
 import { documentHas } from './documents.js';
+import { isRefresh, recipeOf, registerPageRefresh } from './page-refresh.js';
 import { ResponseCache } from './response-cache.js';
 import { TaskChanges } from './task-changes.js';
 
@@ -47,8 +48,6 @@ interface Pending {
   /** The tasks a task page's answer depends on (answer-scope.ts); null: on the whole read model. */
   tasks: string[] | null;
   position: string | null;
-  /** How it was asked, kept with a task page's answer when pages are refreshed (page-refresh.ts). */
-  recipe: Recipe | undefined;
   /** This process's own refresh of a page: not a miss. */
   refresh: boolean;
   /** When the answer began to be computed (ms): its age counts from then. */
@@ -141,7 +140,7 @@ export function registerQueryCache(server: FastifyInstance, app: Pick<App, 'conf
     }
     req.queryCache = {
       key, operationName: asked.operationName, variables: asked.variables, tasks: null, position, at: now, query: false, keepable: false, clean: false,
-      recipe: refreshing ? recipeOf(req) : undefined, refresh: isRefresh(req),
+      refresh: isRefresh(req),
     };
   });
 
@@ -157,7 +156,11 @@ export function registerQueryCache(server: FastifyInstance, app: Pick<App, 'conf
     // A task page depends on the instant only through the date (status): it lasts until the date changes.
     cache.set(pending.key, pending.position, pending.at, {
       body, contentType: String(reply.getHeader('content-type')), operation: req.gqlOperation ?? { name: null, type: 'query' },
-    }, pending.tasks ? { tasks: pending.tasks, until: nextDayStartMillis(pending.at), recipe: pending.recipe, refreshed: pending.refresh } : undefined);
+    }, pending.tasks ? {
+      tasks: pending.tasks, until: nextDayStartMillis(pending.at), refreshed: pending.refresh,
+      // How it was asked, to ask it again once it goes stale (page-refresh.ts).
+      ...(refreshing ? { recipe: recipeOf(req) } : {}),
+    } : undefined);
     return body;
   });
 }
