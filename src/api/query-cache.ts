@@ -48,8 +48,6 @@ interface Pending {
   /** The tasks a task page's answer depends on (answer-scope.ts); null: on the whole read model. */
   tasks: string[] | null;
   position: string | null;
-  /** This process's own refresh of a page: not a miss. */
-  refresh: boolean;
   /** When the answer began to be computed (ms): its age counts from then. */
   at: number;
   /** The operation is a query (set before execution, before its variables are costed). */
@@ -140,7 +138,6 @@ export function registerQueryCache(server: FastifyInstance, app: Pick<App, 'conf
     }
     req.queryCache = {
       key, operationName: asked.operationName, variables: asked.variables, tasks: null, position, at: now, query: false, keepable: false, clean: false,
-      refresh: isRefresh(req),
     };
   });
 
@@ -148,7 +145,9 @@ export function registerQueryCache(server: FastifyInstance, app: Pick<App, 'conf
   server.addHook('onSend', async (req, reply, payload) => {
     const pending = req.queryCache;
     if (!pending) return payload;
-    if (!pending.refresh && (pending.query || req.gqlOperation?.type === 'query')) metrics.queryCacheMisses.inc();
+    // This process's own refresh of a page is not a miss.
+    const refresh = isRefresh(req);
+    if (!refresh && (pending.query || req.gqlOperation?.type === 'query')) metrics.queryCacheMisses.inc();
     const keep = pending.clean && reply.statusCode === 200 && app.runner.views.position === pending.position
       && (typeof payload === 'string' || Buffer.isBuffer(payload));
     if (!keep) return payload;
@@ -157,7 +156,7 @@ export function registerQueryCache(server: FastifyInstance, app: Pick<App, 'conf
     cache.set(pending.key, pending.position, pending.at, {
       body, contentType: String(reply.getHeader('content-type')), operation: req.gqlOperation ?? { name: null, type: 'query' },
     }, pending.tasks ? {
-      tasks: pending.tasks, until: nextDayStartMillis(pending.at), refreshed: pending.refresh,
+      tasks: pending.tasks, until: nextDayStartMillis(pending.at), refreshed: refresh,
       // How it was asked, to ask it again once it goes stale (page-refresh.ts).
       ...(refreshing ? { recipe: recipeOf(req) } : {}),
     } : undefined);
