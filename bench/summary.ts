@@ -9,6 +9,7 @@ import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { barLabel } from './lib.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const { values } = parseArgs({
@@ -77,7 +78,7 @@ for (const first of names) {
     verdict = ok ? 'met' : '**missed**';
     if (ok) met++;
   }
-  lines.push(`| ${first.what} | ${first.bar} | ${per.map((b) => (b?.value == null ? '—' : show(b, b.value))).join(' | ')} | ${mid} | ${verdict} |`);
+  lines.push(`| ${barLabel(per.filter((b): b is Bar => b !== undefined).map((b) => b.what))} | ${first.bar} | ${per.map((b) => (b?.value == null ? '—' : show(b, b.value))).join(' | ')} | ${mid} | ${verdict} |`);
 }
 const text = `${lines.join('\n')}\n\n${met} of ${names.length} bars met over ${runs.length} runs of ${wanted} events (${runs.map((r) => r.file).join(', ')}): `
   + `the median meets the bar and no run misses it by more than ${TOLERANCE * 100} %.\n`;
