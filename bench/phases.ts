@@ -62,7 +62,12 @@ export interface RebuildResult {
    * the read model once costs, apart from keeping the read model's history.
    */
   withoutSnapshots: Figure;
-  /** CPU time of the rebuild (user + system), ms. */
+  /**
+   * The same rebuild with its snapshots taken by the rebuild's own thread (TIENDO_REBUILD_SNAPSHOT_THREAD=0):
+   * what the snapshot thread (src/runner/rebuild-snapshots.ts) gains, in the same run. Absent in results before it.
+   */
+  inOneThread?: Figure;
+  /** CPU time of the rebuild (user + system, its snapshot thread's included), ms. */
   rebuildCpuMs: number;
   memory: { peakRssBytes: number | null };
 }
@@ -95,12 +100,17 @@ export async function rebuildPhase(opts: { dataDir: string; log?: (l: string) =>
   const withoutSnapshots = figure(bareCount, performance.now() - t1);
   opts.log?.(`  rebuild without snapshots: ${withoutSnapshots.perSecond} events/s`);
   await bare.stop();
+  const oneThread = new ProjectionRunner(store, join(tmp, 'one-thread.db'), undefined, undefined, { snapshotThread: false });
+  const t2 = performance.now();
+  const inOneThread = figure(await oneThread.rebuild(), performance.now() - t2);
+  opts.log?.(`  rebuild with its snapshots in its own thread: ${inOneThread.perSecond} events/s`);
+  await oneThread.stop();
   await store.dispose();
   rmSync(tmp, { recursive: true, force: true });
   scans.push(rawScan(file));
   // The faster scan is the limit: the stricter ratio.
   const scan = scans.reduce((a, b) => (a.perSecond >= b.perSecond ? a : b));
-  return { scan, scans, rebuild: figure(n, ms), withoutSnapshots, rebuildCpuMs: Math.round((cpu.user + cpu.system) / 1000), memory: { peakRssBytes } };
+  return { scan, scans, rebuild: figure(n, ms), withoutSnapshots, inOneThread, rebuildCpuMs: Math.round((cpu.user + cpu.system) / 1000), memory: { peakRssBytes } };
 }
 
 /** The instants asOf is measured at: 10, spread evenly over the three years of history. */

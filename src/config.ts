@@ -62,6 +62,8 @@ export const Config = z.object({
   TIENDO_RUNNER_WORKER: flag.default(false),
   /** The in-thread runner's writes to views.db in a thread of their own (src/runner/views-writer.ts); 0: on the event loop. */
   TIENDO_VIEWS_WRITER_THREAD: flag.default(true),
+  /** A rebuild's snapshots for asOf taken by a thread of their own (src/runner/rebuild-snapshots.ts); 0: by the rebuild's thread. */
+  TIENDO_REBUILD_SNAPSHOT_THREAD: flag.default(true),
   /** The SQLite store's WAL checkpoints in a thread of their own (src/eventstore/checkpointer.ts); 0: by the appending connection. */
   TIENDO_STORE_CHECKPOINT_THREAD: flag.default(true),
   /** How long a query's answer may be sent again while the read model has not moved (src/api/query-cache.ts); 0: no cache. */

@@ -56,6 +56,8 @@ export class ReadModel {
   readonly dirty = new Map<string, Row>();
   /** Rows changed since the last snapshot (snapshots.ts writes them as a delta). */
   readonly sinceSnapshot = new Map<string, Row>();
+  /** Whether `sinceSnapshot` is kept: not while a rebuild's snapshots are taken by a thread of their own (rebuild.ts). */
+  tracksSnapshots = true;
   /** History entries of commitment events not yet written (commitmentChanges reads them from SQLite). */
   newCommitments: HistoryEntry[] = [];
   pending = 0;
@@ -75,15 +77,23 @@ export class ReadModel {
    */
   private bulk = false;
 
+  /** The read model keeps an audit log (AuditTable): all but a rebuild's snapshot thread, which folds only to take snapshots. */
+  private readonly auditLog: boolean;
+  readonly follower: boolean;
+
   /**
    * `follower`: the file is written by another thread (the projection worker, worker.ts): this one
    * reads it (restore, asOf's snapshots and blocks) and never writes.
    * `writerThread`: live flushes and snapshots are written by a thread of their own (views-writer.ts).
+   * `auditLog` (default true): false, no event is added to the audit log (rebuild-snapshots-thread.ts).
    */
   constructor(
     file: string, readonly decodeEvent: (r: RecordedEvent) => DomainEnvelope, private readonly log?: Logger,
-    readonly follower = false, writerThread = false,
+    options: { follower?: boolean; writerThread?: boolean; auditLog?: boolean } = {},
   ) {
+    const { follower = false, writerThread = false, auditLog = true } = options;
+    this.follower = follower;
+    this.auditLog = auditLog;
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
@@ -142,10 +152,10 @@ export class ReadModel {
       this.unreadable++;
       this.log?.error({ err: error, position: r.position }, 'unreadable event skipped by projections');
       this.views.position = r.position;
-      this.audit.add(r, this.seq, this.views);
+      if (this.auditLog) this.audit.add(r, this.seq, this.views);
       return null;
     }
-    this.audit.add(r, this.seq, this.views);
+    if (this.auditLog) this.audit.add(r, this.seq, this.views);
     if (applied.row) this.markDirty(applied.row);
     if (applied.history) this.newCommitments.push(applied.history);
     if (applied.notification) this.markDirty(applied.notification);
@@ -156,9 +166,10 @@ export class ReadModel {
   }
 
   private markDirty(row: Row): void {
+    if (this.bulk && !this.tracksSnapshots) return;
     const key = rowKey(row);
     if (!this.bulk) this.dirty.set(key, row);
-    this.sinceSnapshot.set(key, row);
+    if (this.tracksSnapshots) this.sinceSnapshot.set(key, row);
   }
 
   /** A rebuild starts (`true`, after wipe) or has applied its last event (`false`, before its flush). */

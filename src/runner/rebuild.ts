@@ -6,38 +6,50 @@ import type { Snapshots } from './snapshots.js';
 /** Events read at a time: a page is held until folded, and a smaller one lets its events die in the young generation. */
 const PAGE = 1000;
 
+export interface RebuildOptions {
+  onProgress?: (done: number) => void;
+  /** The last position applied (a snapshot thread stops where the rebuild it serves began); default: the store's end. */
+  until?: string;
+}
+
 /**
  * Applies every event from the start into a fresh read model, reporting progress. Nothing is
  * written until the end (a crash in between leaves no checkpoint, so the next start rebuilds
  * again): every row, the checkpoint, the blocks and the audit log in one transaction; snapshots as
- * they fall due.
+ * they fall due — by `snapshots`, or, when it is null, by a thread of their own folding the same
+ * events (rebuild-snapshots.ts).
  */
 export async function rebuild(
-  model: ReadModel, snapshots: Snapshots, store: EventStore,
-  decodeEvent: (r: RecordedEvent) => DomainEnvelope, onProgress?: (done: number) => void,
+  model: ReadModel, snapshots: Snapshots | null, store: EventStore,
+  decodeEvent: (r: RecordedEvent) => DomainEnvelope, options: RebuildOptions = {},
 ): Promise<number> {
+  const { onProgress, until } = options;
   model.wipe();
-  snapshots.wipe();
-  snapshots.staging(true);
+  snapshots?.wipe();
+  snapshots?.staging(true);
   model.bulkLoad(true);
+  model.tracksSnapshots = snapshots !== null;
   let done = 0;
   try {
-    for (let from: string = 'start'; ;) {
+    pages: for (let from: string = 'start'; ;) {
       const page = await store.readAll({ fromPosition: from, maxCount: PAGE });
       if (page.length === 0) break;
       for (const r of page) {
+        if (until !== undefined && store.comparePositions(r.position, until) > 0) break pages;
         model.apply(r, decodeEvent);
-        if (snapshots.due()) await snapshots.take();
+        done++;
+        if (snapshots?.due()) await snapshots.take();
       }
-      done += page.length;
       from = page[page.length - 1]!.position;
       onProgress?.(done);
     }
   } finally {
-    snapshots.staging(false);
+    snapshots?.staging(false);
     model.bulkLoad(false);
+    // Taken elsewhere, the next snapshot after these rows is a full one (Snapshots.resume).
+    model.tracksSnapshots = true;
   }
   model.flush();
-  await snapshots.settled();
+  await snapshots?.settled();
   return done;
 }

@@ -12,6 +12,7 @@ import { type AppliedNotice, ReadModel } from './read-model.js';
 import { SNAPSHOT_EVERY, Snapshots } from './snapshots.js';
 import { AsOf } from './as-of.js';
 import { rebuild } from './rebuild.js';
+import { type SnapshotThreadData, rebuildBesideSnapshotThread } from './rebuild-snapshots.js';
 import { TaskHistories } from './task-histories.js';
 import { type Batch, WorkerHost } from './worker-host.js';
 
@@ -52,6 +53,7 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
   /** TIENDO_RUNNER_WORKER: the fold and its writes run in a worker thread (worker.ts); this thread's views load the rows it posts. */
   private readonly host: WorkerHost | undefined;
   private workerUnreadable = 0;
+  private readonly snapshotThreads: boolean;
   caughtUp = false;
   readonly ready: Promise<void>;
   private markReady!: () => void;
@@ -64,13 +66,16 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
    * decoded by the default registry (otherwise, EventStoreDB included, it stays in this thread).
    * `writerThread` (default true): otherwise, the read model's writes go to a thread of their own
    * (views-writer.ts) and the fold stays here.
+   * `snapshotThread` (default true): a rebuild's snapshots are taken by a thread of their own
+   * (rebuild-snapshots.ts) where they can be; false, by the rebuild's thread.
    */
   constructor(
-    private readonly store: EventStore, file: string, private readonly log?: Logger,
+    private readonly store: EventStore, private readonly file: string, private readonly log?: Logger,
     private readonly decodeEvent: (r: RecordedEvent) => DomainEnvelope = decode,
-    options: { snapshotEvery?: number; worker?: boolean; writerThread?: boolean } = {},
+    options: { snapshotEvery?: number; worker?: boolean; writerThread?: boolean; snapshotThread?: boolean } = {},
   ) {
     super();
+    this.snapshotThreads = options.snapshotThread ?? true;
     const sqlite = store.name === 'sqlite' ? store as SqliteEventStore : undefined;
     if (options.worker && !sqlite) log?.warn({ store: store.name }, 'TIENDO_RUNNER_WORKER applies to the SQLite store only: projections run in this thread');
     if (options.worker && sqlite && sqlite.file !== ':memory:' && file !== ':memory:' && decodeEvent === decode) {
@@ -80,7 +85,7 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
       }, log);
       sqlite.onCommitted = () => this.host?.nudge();
     }
-    this.model = new ReadModel(file, decodeEvent, log, this.host !== undefined, options.writerThread ?? true);
+    this.model = new ReadModel(file, decodeEvent, log, { follower: this.host !== undefined, writerThread: options.writerThread ?? true });
     this.replayDecode = decodeEvent === decode && store.name === 'sqlite' ? decodeOwn : decodeEvent;
     this.snapshots = new Snapshots(this.model, options.snapshotEvery ?? SNAPSHOT_EVERY, log);
     this.asOfViews = new AsOf(this.model, this.snapshots, store, this.replayDecode);
@@ -292,7 +297,24 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
     }
     await this.stop(false);
     this.asOfViews.clear();
-    return rebuild(this.model, this.snapshots, this.store, this.replayDecode, onProgress);
+    const thread = await this.snapshotThread();
+    return thread
+      ? rebuildBesideSnapshotThread(this.model, this.snapshots, this.store, this.replayDecode, thread, { onProgress }, this.log)
+      : rebuild(this.model, this.snapshots, this.store, this.replayDecode, { onProgress });
+  }
+
+  /**
+   * What a snapshot thread needs, when the rebuild's snapshots can be taken by one: a SQLite store
+   * and read model on disk, events decoded by the default registry (the thread has no other), and
+   * snapshots at all.
+   */
+  private async snapshotThread(): Promise<SnapshotThreadData | null> {
+    const sqlite = this.store.name === 'sqlite' ? this.store as SqliteEventStore : undefined;
+    if (!this.snapshotThreads || !sqlite || sqlite.file === ':memory:' || this.file === ':memory:'
+      || this.replayDecode !== decodeOwn || !Number.isFinite(this.snapshots.every)) return null;
+    const [last] = await this.store.readAll({ direction: 'backwards', maxCount: 1 });
+    if (!last) return null;
+    return { eventsFile: sqlite.file, file: `${this.file}.rebuild-snapshots`, every: this.snapshots.every, until: last.position, logLevel: this.log?.level ?? 'silent' };
   }
 
   /** Stops following the store; `close` also closes the read-model database. */

@@ -1,8 +1,10 @@
 import { promisify } from 'node:util';
 import { deflateRaw, inflateRawSync } from 'node:zlib';
+import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { type Row, Views } from './views.js';
 import type { ReadModel } from './read-model.js';
+import type { SnapshotRow } from './views-writer.js';
 
 /**
  * Every this many events the runner keeps a snapshot of the read model, so that `asOf` replays
@@ -29,6 +31,11 @@ CREATE TABLE IF NOT EXISTS snapshots (
 );
 `;
 const deflateRawAsync = promisify(deflateRaw);
+
+/** The snapshots table in `db`: a rebuild's snapshot thread writes to a file of its own (rebuild-snapshots.ts). */
+export function createSnapshotsTable(db: Database.Database): void {
+  db.exec(SCHEMA);
+}
 const NEWLINE = Buffer.from('\n');
 
 const line = (row: Row) => Buffer.from(`${row.kind}\t${JSON.stringify(row.id)}\t${JSON.stringify(row.value)}`);
@@ -48,7 +55,11 @@ export class Snapshots {
    */
   private lines: Map<string, Buffer> | null = null;
 
-  constructor(private readonly model: ReadModel, readonly every: number, private readonly log?: Logger) {
+  /** `write`: where a snapshot goes (default the read model's file; a rebuild's snapshot thread writes to the rebuilt one's). */
+  constructor(
+    private readonly model: ReadModel, readonly every: number, private readonly log?: Logger,
+    private readonly write: (snapshot: SnapshotRow) => void = (snapshot) => model.putSnapshot(snapshot),
+  ) {
     model.db.exec(SCHEMA);
   }
 
@@ -68,6 +79,21 @@ export class Snapshots {
     this.model.exclusive(() => this.model.db.exec(`DROP TABLE IF EXISTS snapshots; ${SCHEMA}`));
     this.last = null;
     this.lost = false;
+  }
+
+  /** The snapshots another file holds (a rebuild's snapshot thread wrote them) copied in, then picked up as `resume` does. */
+  copyFrom(file: string): void {
+    const { db } = this.model;
+    this.model.exclusive(() => {
+      db.prepare('ATTACH DATABASE ? AS taken').run(file);
+      try {
+        db.exec(`INSERT OR REPLACE INTO snapshots (seq, base, position, last_occurred_at, rows)
+          SELECT seq, base, position, last_occurred_at, rows FROM taken.snapshots`);
+      } finally {
+        db.exec('DETACH DATABASE taken');
+      }
+    });
+    this.resume();
   }
 
   /** A rebuild keeps every row's line in memory (see `lines`); `false` at its end. */
@@ -105,7 +131,7 @@ export class Snapshots {
     const rows = full ? this.everyRow() : Buffer.concat(changed);
     this.busy = true;
     this.writing = deflateRawAsync(rows, { level: 1 }).then((blob) => {
-      model.putSnapshot({ ...taken, base, rows: blob });
+      this.write({ ...taken, base, rows: blob });
     }).catch((error: unknown) => {
       this.lost = true;
       this.log?.error({ err: error, seq: taken.seq }, 'snapshot of the read model not written; asOf replays from an earlier one');

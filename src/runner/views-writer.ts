@@ -1,7 +1,8 @@
 import type Database from 'better-sqlite3';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { type AuditBatch, writeAudit } from './audit-table.js';
+import { startThread } from '../shared/thread.js';
 import { statementOf } from './statements.js';
 
 /**
@@ -129,11 +130,7 @@ export class ViewsWriter {
   }
 
   private start(): void {
-    // The sources are TypeScript run through tsx, whose loader a worker does not inherit: it registers it first (as worker-host.ts).
-    const tsx = import.meta.resolve('tsx/esm/api');
-    const entry = new URL('./views-writer-thread.ts', import.meta.url).href;
-    const code = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
-    const worker = new Worker(code, { eval: true, workerData: { file: this.file, shared: this.shared } });
+    const worker = startThread(new URL('./views-writer-thread.ts', import.meta.url), { file: this.file, shared: this.shared });
     worker.unref();
     worker.on('message', (m: FromWriter) => {
       if (m.type === 'failed') this.fail(this.failure ?? new Error(`the read model writer failed: ${m.error}`));

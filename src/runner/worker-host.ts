@@ -1,7 +1,8 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { HistoryEntry } from '../../projections/history.js';
 import type { DomainEnvelope } from '../events.js';
+import { startThread } from '../shared/thread.js';
 import type { AuditQuery } from './audit-table.js';
 import type { Row } from './views.js';
 
@@ -75,12 +76,8 @@ export class WorkerHost {
   }
 
   start(follow = true): void {
-    // The sources are TypeScript run through tsx, whose loader a worker does not inherit: it registers it first.
-    const tsx = import.meta.resolve('tsx/esm/api');
-    const entry = new URL('./worker.ts', import.meta.url).href;
-    const code = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
     const data: WorkerData = { ...this.data, follow, generation: this.generation++ };
-    const worker = new Worker(code, { eval: true, workerData: data });
+    const worker = startThread(new URL('./worker.ts', import.meta.url), data);
     this.worker = worker;
     worker.on('message', (m: FromWorker) => this.receive(m));
     worker.on('error', (err) => this.log?.error({ err }, 'projection worker failed'));
