@@ -565,7 +565,7 @@ try {
     ]),
     ['auditLog page, unfiltered / filtered', `p50 ${http.auditLog.unfiltered.p50Ms} / ${http.auditLog.filtered.p50Ms} ms`, `p99 ${http.auditLog.unfiltered.p99Ms} / ${http.auditLog.filtered.p99Ms} ms, one connection`],
     ['reportProgress mutation', `${http.mutation?.perSecond ?? '—'} req/s`, `p50 ${http.mutation?.p50Ms} ms, p99 ${http.mutation?.p99Ms} ms; each task's first: ${http.mutationFirstTouch?.perSecond ?? '—'} req/s`],
-    ['rebuild', `${rebuild.rebuild.perSecond} events/s (${rebuild.rebuild.seconds} s)`, `raw scan ${rebuild.scan.perSecond}/s; without the snapshots for asOf ${rebuild.withoutSnapshots.perSecond}/s; snapshots in the rebuild's own thread ${rebuild.inOneThread?.perSecond ?? '—'}/s`],
+    ['rebuild', `${rebuild.rebuild.perSecond} events/s (${rebuild.rebuild.seconds} s)`, `raw scan ${rebuild.scan.perSecond}/s; without the snapshots for asOf ${rebuild.withoutSnapshots.perSecond}/s; snapshots in the rebuild's own thread ${rebuild.inOneThread?.perSecond ?? '—'}/s; a start on no read model (after a projection change) ${rebuild.fromNothing ? `${rebuild.fromNothing.seconds} s` : '—'}`],
     ['server start on the data', `${http.startupMs} ms`, `${http.integrityCheckedMs === null ? '' : `hash chain checked after ${http.integrityCheckedMs} ms; `}store still after ${http.settledMs} ms (reminder notices appended: ${http.remindersAppended})`],
     ...Object.values(peers).map((p): [string, string, string] => [
       `peer emmett-sqlite (${p.variant}), 1 / 64 appenders`, `${p.single?.figure.perSecond ?? '—'} / ${p.concurrent?.figure.perSecond ?? '—'} events/s`,

@@ -56,8 +56,8 @@ export class ReadModel {
   readonly dirty = new Map<string, Row>();
   /** Rows changed since the last snapshot (snapshots.ts writes them as a delta). */
   readonly sinceSnapshot = new Map<string, Row>();
-  /** Whether `sinceSnapshot` is kept: not while a rebuild's snapshots are taken by a thread of their own (rebuild.ts). */
-  tracksSnapshots = true;
+  /** Whether `sinceSnapshot` is kept: not while a load's snapshots are taken by a thread of their own (bulkLoad). */
+  private tracksSnapshots = true;
   /** History entries of commitment events not yet written (commitmentChanges reads them from SQLite). */
   newCommitments: HistoryEntry[] = [];
   pending = 0;
@@ -172,9 +172,14 @@ export class ReadModel {
     if (this.tracksSnapshots) this.sinceSnapshot.set(key, row);
   }
 
-  /** A rebuild starts (`true`, after wipe) or has applied its last event (`false`, before its flush). */
-  bulkLoad(on: boolean): void {
+  /**
+   * A load from nothing starts (`true`, after wipe: a rebuild, or a live catch-up from nothing) or has
+   * applied its last event (`false`, before its flush). `snapshotsHere` false: its snapshots are taken
+   * by a thread of their own (rebuild-snapshots.ts), and the rows they would need are not tracked.
+   */
+  bulkLoad(on: boolean, snapshotsHere = true): void {
     this.bulk = on;
+    this.tracksSnapshots = !on || snapshotsHere;
     this.audit.bulkLoad(on);
     if (!on) for (const row of this.views.rows()) this.dirty.set(rowKey(row), row);
   }
@@ -201,7 +206,8 @@ export class ReadModel {
    * writer thread when there is one (`threaded`).
    */
   flush(): void {
-    if (this.follower || !this.db.open || (this.pending === 0 && this.views.position === this.checkpoint && !this.audit.hasPending)) return;
+    // In a load from nothing the rows are not tracked: a checkpoint now would stand for rows never written.
+    if (this.follower || this.bulk || !this.db.open || (this.pending === 0 && this.views.position === this.checkpoint && !this.audit.hasPending)) return;
     if (this.threaded) this.writer!.post({ type: 'flush', batch: this.batch(true) });
     else {
       const batch = this.batch(false);

@@ -45,12 +45,12 @@ export async function rebuildBesideSnapshotThread(
   removeFile(); // left by a rebuild that crashed
   snapshots.wipe();
   // Settled whatever happens here: a thread left running would write after the rebuild.
-  const taken = takeSnapshotsInThread(thread).then(() => null, (error: unknown) => error);
+  const failure = takeSnapshotsInThread(thread);
   try {
     return await rebuild(model, null, store, decodeEvent, options);
   } finally {
-    const failure = await taken;
-    if (failure) log?.error({ err: failure }, 'snapshots of the rebuild not all taken: asOf replays from the last one written');
+    const failed = await failure;
+    if (failed) log?.error({ err: failed }, 'snapshots of the rebuild not all taken: asOf replays from the last one written');
     try {
       snapshots.copyFrom(thread.file);
     } catch (error) {
@@ -60,22 +60,13 @@ export async function rebuildBesideSnapshotThread(
   }
 }
 
-/** Starts the thread; resolves with the events it folded, rejects when it failed. */
-function takeSnapshotsInThread(data: SnapshotThreadData): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** Starts the thread; resolves once it is done, with what failed (null: nothing). */
+function takeSnapshotsInThread(data: SnapshotThreadData): Promise<Error | null> {
+  return new Promise((resolve) => {
     const worker = startThread(new URL('./rebuild-snapshots-thread.ts', import.meta.url), data);
-    let settled = false;
-    const settle = (error: Error | null, events = 0) => {
-      if (settled) return;
-      settled = true;
-      if (error) reject(error);
-      else resolve(events);
-    };
-    worker.on('message', (m: FromSnapshotThread) => {
-      if (m.type === 'done') settle(null, m.events);
-      else settle(new Error(`the rebuild's snapshot thread failed: ${m.error}`));
-    });
-    worker.on('error', (error) => settle(error));
-    worker.on('exit', (code) => settle(new Error(`the rebuild's snapshot thread exited (code ${code}) before it was done`)));
+    // The first of these settles it: `exit` follows the answer (or an error) and then changes nothing.
+    worker.on('message', (m: FromSnapshotThread) => resolve(m.type === 'done' ? null : new Error(`the rebuild's snapshot thread failed: ${m.error}`)));
+    worker.on('error', resolve);
+    worker.on('exit', (code) => resolve(new Error(`the rebuild's snapshot thread exited (code ${code}) before it was done`)));
   });
 }

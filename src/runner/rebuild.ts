@@ -27,8 +27,7 @@ export async function rebuild(
   model.wipe();
   snapshots?.wipe();
   snapshots?.staging(true);
-  model.bulkLoad(true);
-  model.tracksSnapshots = snapshots !== null;
+  model.bulkLoad(true, snapshots !== null);
   let done = 0;
   try {
     pages: for (let from: string = 'start'; ;) {
@@ -46,8 +45,6 @@ export async function rebuild(
   } finally {
     snapshots?.staging(false);
     model.bulkLoad(false);
-    // Taken elsewhere, the next snapshot after these rows is a full one (Snapshots.resume).
-    model.tracksSnapshots = true;
   }
   model.flush();
   await snapshots?.settled();

@@ -1,9 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { HISTORY_END_MS, HISTORY_START_MS, runWorkload } from '../../bench/workload.js';
 import { createApp } from '../../src/app/app.js';
 import { Config } from '../../src/config.js';
@@ -59,9 +59,15 @@ describe('rebuild equals a reference fold of the same events', () => {
     await reloaded.stop();
   });
 
-  it('writes the audit log and commitment changes a live catch-up with full decoding writes', async () => {
+  it('writes the audit log and commitment changes the live runner wrote as the events came, fully decoded', async () => {
     const rebuilt = new ProjectionRunner(store, join(dir, 'rebuilt-2.db'));
     await rebuilt.rebuild();
+    // The app's own read model, written flush by flush while the workload ran (a copy: this one only reads).
+    for (const suffix of ['', '-wal']) if (existsSync(join(dir, `views.db${suffix}`))) copyFileSync(join(dir, `views.db${suffix}`), join(dir, `live.db${suffix}`));
+    const copy = new Database(join(dir, 'live.db'), { readonly: true });
+    const [last] = await store.readAll({ direction: 'backwards', maxCount: 1 });
+    expect(copy.prepare("SELECT value FROM meta WHERE key = 'checkpoint'").get(), 'the live read model reached the last event').toEqual({ value: last!.position });
+    copy.close();
     const live = new ProjectionRunner(store, join(dir, 'live.db'));
     live.start();
     await live.ready;
@@ -84,6 +90,46 @@ describe('rebuild equals a reference fold of the same events', () => {
     expect((await rebuilt.auditLog({ ...page, actorId })).records).toEqual((await live.auditLog({ ...page, actorId })).records);
     await rebuilt.stop();
     await live.stop();
+  });
+
+  it('a start from nothing loads as a rebuild does, every event applied on the way; stopped halfway, it writes no checkpoint', async () => {
+    const [last] = await store.readAll({ direction: 'backwards', maxCount: 1 });
+    const file = join(dir, 'from-nothing.db');
+    const halfway = new ProjectionRunner(store, file);
+    let stopping: Promise<void> | undefined;
+    let seen = 0;
+    halfway.on('applied', () => {
+      if (++seen === 1500) stopping = halfway.stop();
+    });
+    halfway.start();
+    await vi.waitFor(() => expect(stopping).toBeDefined());
+    await stopping;
+    const meta = new Database(file, { readonly: true });
+    expect(meta.prepare("SELECT key FROM meta WHERE key IN ('checkpoint', 'projectionVersion')").all()).toEqual([]);
+    meta.close();
+    const started = new ProjectionRunner(store, file);
+    const applied: string[] = [];
+    started.on('applied', (n) => applied.push(n.event.position));
+    started.start();
+    await started.ready;
+    expect(applied.length).toBeGreaterThan(2900);
+    expect(applied.at(-1)).toBe(last!.position);
+    expect(new Set(applied).size).toBe(applied.length);
+    expect(dump(started.views)).toEqual(dump(reference));
+    const rebuilt = new ProjectionRunner(store, join(dir, 'rebuilt-3.db'));
+    await rebuilt.rebuild();
+    const from = new Date(HISTORY_START_MS).toISOString();
+    const to = new Date(HISTORY_END_MS + 86_400_000).toISOString();
+    expect(await started.commitmentChanges(from, to)).toEqual(await rebuilt.commitmentChanges(from, to));
+    expect((await started.auditLog({ first: 10_000 })).records).toEqual((await rebuilt.auditLog({ first: 10_000 })).records);
+    await started.stop();
+    await rebuilt.stop();
+    // What it wrote once caught up reloads to the same views.
+    const reloaded = new ProjectionRunner(store, file);
+    reloaded.start();
+    await reloaded.ready;
+    expect(dump(reloaded.views)).toEqual(dump(reference));
+    await reloaded.stop();
   });
 
   it('a live runner folding in a worker thread (TIENDO_RUNNER_WORKER) holds the same views, commitment changes and audit log', async () => {
