@@ -166,10 +166,11 @@ export class ReadModel {
   }
 
   private markDirty(row: Row): void {
+    // Outside a load both maps are kept (bulkLoad(false) tracks snapshots again).
     if (this.bulk && !this.tracksSnapshots) return;
     const key = rowKey(row);
     if (!this.bulk) this.dirty.set(key, row);
-    if (this.tracksSnapshots) this.sinceSnapshot.set(key, row);
+    this.sinceSnapshot.set(key, row);
   }
 
   /**

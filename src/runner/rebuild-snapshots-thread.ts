@@ -27,7 +27,8 @@ const model = new ReadModel(':memory:', decodeOwn, log, { follower: true, auditL
 const snapshots = new Snapshots(model, data.every, log, (snapshot) => applyWrite(file, { type: 'snapshot', snapshot }));
 let outcome: FromSnapshotThread;
 try {
-  outcome = { type: 'done', events: await rebuild(model, snapshots, store, decodeOwn, { until: data.until }) };
+  await rebuild(model, snapshots, store, decodeOwn, { until: data.until });
+  outcome = { type: 'done' };
 } catch (error) {
   outcome = { type: 'failed', error: String(error) };
 }

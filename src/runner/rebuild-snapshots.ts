@@ -20,7 +20,7 @@ export interface SnapshotThreadData {
   logLevel: string;
 }
 
-export type FromSnapshotThread = { type: 'done'; events: number } | { type: 'failed'; error: string };
+export type FromSnapshotThread = { type: 'done' } | { type: 'failed'; error: string };
 
 /**
  * A rebuild whose snapshots are taken by a thread of their own (rebuild-snapshots-thread.ts): it

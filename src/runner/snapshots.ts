@@ -31,12 +31,12 @@ CREATE TABLE IF NOT EXISTS snapshots (
 );
 `;
 const deflateRawAsync = promisify(deflateRaw);
+const NEWLINE = Buffer.from('\n');
 
-/** The snapshots table in `db`: a rebuild's snapshot thread writes to a file of its own (rebuild-snapshots.ts). */
+/** The snapshots table in `db`: the read model's, or the file of a rebuild's snapshot thread (rebuild-snapshots.ts). */
 export function createSnapshotsTable(db: Database.Database): void {
   db.exec(SCHEMA);
 }
-const NEWLINE = Buffer.from('\n');
 
 const line = (row: Row) => Buffer.from(`${row.kind}\t${JSON.stringify(row.id)}\t${JSON.stringify(row.value)}`);
 
@@ -60,7 +60,7 @@ export class Snapshots {
     private readonly model: ReadModel, readonly every: number, private readonly log?: Logger,
     private readonly write: (snapshot: SnapshotRow) => void = (snapshot) => model.putSnapshot(snapshot),
   ) {
-    model.db.exec(SCHEMA);
+    createSnapshotsTable(model.db);
   }
 
   /** Picks up where the persisted snapshots stop (a restart). */
