@@ -1,10 +1,14 @@
 // Summarises a V8 CPU profile (node --cpu-prof, or npm run bench -- --profile): self and inclusive
 // time per function, the largest first.   node bench/cpuprofile.mjs FILE.cpuprofile [ROWS]
 // With a folder, the largest profile in it (a process's main thread; tsx's loader thread writes a small one too).
+// --last S: only the profile's last S seconds (a probe that ends with the load it measures).
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-let [file, rows = '30'] = process.argv.slice(2);
+const args = process.argv.slice(2);
+const lastAt = args.indexOf('--last');
+const lastUs = lastAt >= 0 ? Number(args.splice(lastAt, 2)[1]) * 1e6 : Infinity;
+let [file, rows = '30'] = args;
 if (!file) {
   console.error('usage: node bench/cpuprofile.mjs FILE.cpuprofile|FOLDER [ROWS]');
   process.exit(2);
@@ -18,8 +22,11 @@ const parent = new Map();
 for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
 const ticks = new Map();
 let total = 0;
+let at = p.startTime;
 p.samples.forEach((s, i) => {
   const dt = p.timeDeltas[i] ?? 0;
+  at += dt;
+  if (p.endTime - at > lastUs) return;
   ticks.set(s, (ticks.get(s) ?? 0) + dt);
   total += dt;
 });

@@ -223,6 +223,8 @@ export interface OpenLoopFigure {
   maxMs: number;
   /** Requests sent more than 1 ms after they were due (all connections busy, or the client itself behind). */
   lateSends: number;
+  /** When the slowest request was due, ms after the first: to line its stall up with the server's log. */
+  slowestDueMs: number;
   /** Still unanswered when the run was cut (see GRACE_MS): their latency is counted up to the cut. */
   unanswered: number;
   non2xx: number;
@@ -332,11 +334,13 @@ export async function openLoad(url: string, token: string, bodies: Gql[], opts: 
   closing = true;
   for (let i = 0; i < total; i++) if (latencies[i] === 0) latencies[i] = performance.now() - dueAt(i);
   for (const c of conns) c.socket.destroy();
+  let slowest = 0;
+  for (let i = 1; i < total; i++) if (latencies[i]! > latencies[slowest]!) slowest = i;
   const sorted = Array.from(latencies).sort((a, b) => a - b);
   const ms = (x: number) => Math.round(x * 10) / 10;
   return {
     rate: opts.rate, perSecond: Math.round((total - unanswered) / seconds), connections: opts.connections, seconds: Math.round(seconds * 100) / 100, requests: total,
     p50Ms: ms(quantile(sorted, 0.5)), p99Ms: ms(quantile(sorted, 0.99)), p999Ms: ms(quantile(sorted, 0.999)), maxMs: ms(sorted.at(-1)!),
-    lateSends: late, unanswered, non2xx, errors,
+    lateSends: late, slowestDueMs: Math.round(dueAt(slowest) - t0), unanswered, non2xx, errors,
   };
 }

@@ -3,6 +3,7 @@ import type { DomainEnvelope } from '../events.js';
 import { Views } from './views.js';
 import { BLOCK, type ReadModel } from './read-model.js';
 import type { Snapshots } from './snapshots.js';
+import { TimeSlice } from '../shared/time-slice.js';
 
 /**
  * Replays kept (most recently used first): two, for `compare`'s two instants. At a million events each
@@ -23,6 +24,10 @@ const REPLAY_PAGE = 5000;
  */
 export class AsOf {
   private cache: { at: string; views: Views; usedAt: number }[] = [];
+  /** Replays being built, by instant: leaders opening the same date at once share one. */
+  private building = new Map<string, Promise<Views>>();
+  /** Moved by `clear` (a rebuild): a replay begun before it is built again. */
+  private generation = 0;
   private sweeper: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
@@ -39,8 +44,26 @@ export class AsOf {
       this.cache = [hit, ...this.cache.filter((c) => c !== hit)];
       return hit.views;
     }
+    let building = this.building.get(at);
+    if (!building) {
+      const started = (building = this.build(at).finally(() => {
+        if (this.building.get(at) === started) this.building.delete(at);
+      }));
+      this.building.set(at, started);
+    }
+    return building;
+  }
+
+  /**
+   * The replay itself, in time slices (TimeSlice): restoring and replaying is about half a second at a
+   * million events, and every other request waited for it when it ran in one piece.
+   */
+  private async build(at: string): Promise<Views> {
+    const { model } = this;
+    const generation = this.generation;
+    const slice = new TimeSlice();
     await model.written();
-    const restored = this.snapshots.restore(at);
+    const restored = await this.snapshots.restore(at, slice);
     const views = restored?.views ?? new Views(false);
     const from = restored?.seq ?? 0;
     const snapshotPosition = restored?.views.position ?? 'start';
@@ -59,18 +82,26 @@ export class AsOf {
     for (const b of blocks) {
       const page = await this.store.readAll({ fromPosition: b.after_position ?? 'start', maxCount: BLOCK });
       // Block by block the events keep their order; those up to the snapshot are in it already.
-      page.forEach((r, i) => {
+      for (const [i, r] of page.entries()) {
         if (b.last_seq - BLOCK + 1 + i > from) replay(r);
-      });
+        if (slice.due()) await slice.pass();
+      }
     }
     // After the last block written: every event, counted or not yet (the store may be ahead of the runner).
     const last = model.db.prepare<[], { last_seq: number; last_position: string }>('SELECT last_seq, last_position FROM blocks ORDER BY last_seq DESC LIMIT 1').get();
+    // Until a read finds nothing: the replay yields between slices, and an event appended meanwhile
+    // (its dropStale found no replay to drop yet) must be in it. Nothing yields after that last read.
     for (let pos = last && last.last_seq > from ? last.last_position : snapshotPosition; ;) {
       const page = await this.store.readAll({ fromPosition: pos, maxCount: REPLAY_PAGE });
-      for (const r of page) replay(r);
-      if (page.length < REPLAY_PAGE) break;
+      if (page.length === 0) break;
+      for (const r of page) {
+        replay(r);
+        if (slice.due()) await slice.pass();
+      }
       pos = page[page.length - 1]!.position;
     }
+    // A rebuild began meanwhile and wiped what this replay was reading: asked again of the new read model.
+    if (generation !== this.generation) return this.at(at);
     this.cache.unshift({ at, views, usedAt: Date.now() });
     this.cache.length = Math.min(this.cache.length, ASOF_CACHE);
     this.sweepLater();
@@ -95,6 +126,8 @@ export class AsOf {
   }
 
   clear(): void {
+    this.generation++;
+    this.building.clear();
     clearTimeout(this.sweeper);
     this.sweeper = undefined;
     this.cache = [];

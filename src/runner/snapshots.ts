@@ -1,10 +1,11 @@
 import { promisify } from 'node:util';
-import { deflateRaw, inflateRawSync } from 'node:zlib';
+import { createInflateRaw, deflateRaw } from 'node:zlib';
 import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { type Row, Views } from './views.js';
 import type { ReadModel } from './read-model.js';
 import type { SnapshotRow } from './views-writer.js';
+import { TimeSlice } from '../shared/time-slice.js';
 
 /**
  * Every this many events the runner keeps a snapshot of the read model, so that `asOf` replays
@@ -32,6 +33,42 @@ CREATE TABLE IF NOT EXISTS snapshots (
 `;
 const deflateRawAsync = promisify(deflateRaw);
 const NEWLINE = Buffer.from('\n');
+/** A restore inflates a snapshot this much at a time, on the thread pool. */
+const INFLATE_CHUNK = 1 << 20;
+
+/**
+ * Calls `onLine` with each line of a deflated snapshot, inflated a chunk at a time on the thread pool.
+ * Inflated in one piece, a full snapshot at a million events (50 MB) held the event loop 100–200 ms,
+ * zlib's asynchronous form as long again (it puts its output together in one copy on this thread).
+ */
+async function eachLine(blob: Buffer, onLine: (text: Buffer, start: number, end: number) => void, slice: TimeSlice): Promise<void> {
+  const inflate = createInflateRaw({ chunkSize: INFLATE_CHUNK });
+  inflate.end(blob);
+  let carry: Buffer | null = null;
+  for await (const chunk of inflate as AsyncIterable<Buffer>) {
+    let start = 0;
+    if (carry) {
+      const end = chunk.indexOf(10);
+      if (end < 0) {
+        carry = Buffer.concat([carry, chunk]);
+        continue;
+      }
+      // A line across two chunks: copied into one buffer of its own.
+      const text = Buffer.concat([carry, chunk.subarray(0, end)]);
+      onLine(text, 0, text.length);
+      carry = null;
+      start = end + 1;
+    }
+    for (let end = chunk.indexOf(10, start); end >= 0; end = chunk.indexOf(10, start)) {
+      onLine(chunk, start, end);
+      start = end + 1;
+    }
+    if (start < chunk.length) carry = chunk.subarray(start);
+    if (slice.due()) await slice.pass();
+  }
+  // A full snapshot put together by SQLite has no newline after its last line.
+  if (carry) onLine(carry, 0, carry.length);
+}
 
 /** The snapshots table in `db`: the read model's, or the file of a rebuild's snapshot thread (rebuild-snapshots.ts). */
 export function createSnapshotsTable(db: Database.Database): void {
@@ -158,8 +195,9 @@ export class Snapshots {
   /**
    * The read model of the latest snapshot that reaches no later than `at` (every event before it
    * occurred by then), or null: its full snapshot and deltas read newest first, each row parsed once.
+   * Put together in time slices, so that requests are answered meanwhile.
    */
-  restore(at: string): { views: Views; seq: number } | null {
+  async restore(at: string, slice = new TimeSlice()): Promise<{ views: Views; seq: number } | null> {
     const latest = this.model.db.prepare<[string], { seq: number; base: number; position: string; last_occurred_at: string }>(
       'SELECT seq, base, position, last_occurred_at FROM snapshots WHERE last_occurred_at <= ? ORDER BY seq DESC LIMIT 1').get(at);
     if (!latest) return null;
@@ -169,15 +207,11 @@ export class Snapshots {
     // the deltas are rows changed again later, and UTF-8 decoding every byte was most of a restore.
     const newest = new Map<string, { text: Buffer; valueStart: number; end: number }>();
     for (const { rows } of chain) {
-      const text = inflateRawSync(rows);
-      for (let start = 0; start < text.length;) {
-        let end = text.indexOf(10, start);
-        if (end < 0) end = text.length;
+      await eachLine(rows, (text, start, end) => {
         const idEnd = text.indexOf(9, text.indexOf(9, start) + 1);
         const key = text.toString('utf8', start, idEnd);
         if (!newest.has(key)) newest.set(key, { text, valueStart: idEnd + 1, end });
-        start = end + 1;
-      }
+      }, slice);
     }
     const views = new Views(false);
     const later: Row[] = [];
@@ -187,8 +221,12 @@ export class Snapshots {
       // Units first: the indexes of other rows may read them.
       if (row.kind === 'unit') views.load(row);
       else later.push(row);
+      if (slice.due()) await slice.pass();
     }
-    for (const row of later) views.load(row);
+    for (const row of later) {
+      views.load(row);
+      if (slice.due()) await slice.pass();
+    }
     views.position = latest.position;
     views.lastOccurredAt = latest.last_occurred_at;
     return { views, seq: latest.seq };

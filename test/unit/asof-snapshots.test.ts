@@ -89,6 +89,29 @@ describe('asOf from snapshots', () => {
     }
   });
 
+  it('builds one replay for callers asking at once, answers other work meanwhile, and builds again after a rebuild', async () => {
+    const runner = new ProjectionRunner(store, join(dir, 'shared.db'), undefined, undefined, { snapshotEvery: 97 });
+    await runner.rebuild();
+    const reference = new ProjectionRunner(store, ':memory:', undefined, undefined, { snapshotEvery: Infinity });
+    await reference.rebuild();
+    const [at, later] = [instants[12]!, instants[13]!];
+    let answered = false;
+    let ranMeanwhile = false;
+    setImmediate(() => (ranMeanwhile = !answered));
+    const [x, y] = await Promise.all([runner.asOf(at), runner.asOf(at)]);
+    answered = true;
+    // The replay let the event loop run (it works in time slices), and both callers got the same one.
+    expect(ranMeanwhile).toBe(true);
+    expect(y).toBe(x);
+    expect(dump(x)).toEqual(dump(await reference.asOf(at)));
+    // Asked before a rebuild wipes the read model, answered from the rebuilt one.
+    const pending = runner.asOf(later);
+    await runner.rebuild();
+    expect(dump(await pending)).toEqual(dump(await reference.asOf(later)));
+    await runner.stop();
+    await reference.stop();
+  }, 120_000);
+
   it('keeps its snapshots across a restart', async () => {
     const first = new ProjectionRunner(store, join(dir, 'restart.db'), undefined, undefined, { snapshotEvery: 113 });
     first.start();
