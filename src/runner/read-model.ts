@@ -263,6 +263,17 @@ export class ReadModel {
     else this.exclusive(() => applyWrite(this.db, { type: 'snapshot', snapshot }));
   }
 
+  /**
+   * A full snapshot of the rows as they stand, put together and written by the writer thread after
+   * this flush (views-writer.ts); resolves once written. Null without a writer thread.
+   */
+  postFullSnapshot(snapshot: Omit<SnapshotRow, 'rows'>): Promise<void> | null {
+    if (!this.threaded || !this.db.open) return null;
+    this.flush();
+    this.writer!.post({ type: 'fullSnapshot', snapshot });
+    return this.writer!.written();
+  }
+
   /** Writes what is pending and closes the file (the writer thread too). */
   close(): void {
     if (!this.db.open) return;

@@ -4,7 +4,7 @@ import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { type Row, Views } from './views.js';
 import type { ReadModel } from './read-model.js';
-import type { SnapshotRow } from './views-writer.js';
+import { type SnapshotRow, everyRowText } from './views-writer.js';
 import { TimeSlice } from '../shared/time-slice.js';
 
 /**
@@ -92,11 +92,15 @@ export class Snapshots {
    */
   private lines: Map<string, Buffer> | null = null;
 
-  /** `write`: where a snapshot goes (default the read model's file; a rebuild's snapshot thread writes to the rebuilt one's). */
+  /** Where a snapshot goes: the read model's file, or `elsewhere`. */
+  private readonly write: (snapshot: SnapshotRow) => void;
+
+  /** `elsewhere`: where snapshots go instead of the read model's file (a rebuild's snapshot thread writes to the rebuilt one's). */
   constructor(
     private readonly model: ReadModel, readonly every: number, private readonly log?: Logger,
-    private readonly write: (snapshot: SnapshotRow) => void = (snapshot) => model.putSnapshot(snapshot),
+    private readonly elsewhere?: (snapshot: SnapshotRow) => void,
   ) {
+    this.write = elsewhere ?? ((snapshot) => model.putSnapshot(snapshot));
     createSnapshotsTable(model.db);
   }
 
@@ -165,11 +169,12 @@ export class Snapshots {
     const base = full ? taken.seq : this.last!.base;
     this.last = { seq: taken.seq, base, deltas: full ? 0 : this.last!.deltas + 1 };
     this.lost = false;
-    const rows = full ? this.everyRow() : Buffer.concat(changed);
     this.busy = true;
-    this.writing = deflateRawAsync(rows, { level: 1 }).then((blob) => {
+    // A live full snapshot is put together by the read model's writer thread when it has one.
+    const posted = full && !this.lines && !this.elsewhere ? this.model.postFullSnapshot({ ...taken, base }) : null;
+    this.writing = (posted ?? deflateRawAsync(full ? this.everyRow() : Buffer.concat(changed), { level: 1 }).then((blob) => {
       this.write({ ...taken, base, rows: blob });
-    }).catch((error: unknown) => {
+    })).catch((error: unknown) => {
       this.lost = true;
       this.log?.error({ err: error, seq: taken.seq }, 'snapshot of the read model not written; asOf replays from an earlier one');
     }).finally(() => (this.busy = false));
@@ -188,8 +193,7 @@ export class Snapshots {
       return Buffer.concat(parts);
     }
     this.model.settle();
-    return this.model.db.prepare<[], { rows: Buffer | null }>(
-      "SELECT CAST(group_concat(kind || char(9) || json_quote(id) || char(9) || json, char(10)) AS BLOB) AS rows FROM rows").get()!.rows ?? Buffer.alloc(0);
+    return everyRowText(this.model.db);
   }
 
   /**

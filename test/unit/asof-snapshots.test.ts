@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -110,6 +111,37 @@ describe('asOf from snapshots', () => {
     expect(dump(await pending)).toEqual(dump(await reference.asOf(later)));
     await runner.stop();
     await reference.stop();
+  }, 120_000);
+
+  it('answers the same from the snapshots a live runner takes as events arrive, its full ones put together by its writer thread', async () => {
+    const live = new SqliteEventStore(join(dir, 'live-events.db'));
+    const runner = new ProjectionRunner(live, join(dir, 'live.db'), undefined, undefined, { snapshotEvery: 53 });
+    runner.start();
+    await runner.ready;
+    // The same events appended again, in their order, while the runner follows: every snapshot is taken live.
+    for (let from = 'start'; ;) {
+      const page = await store.readAll({ fromPosition: from, maxCount: 200 });
+      if (page.length === 0) break;
+      for (const e of page) await live.append(e.stream, [{ id: e.id, type: e.type, data: e.data, metadata: e.metadata }]);
+      from = page[page.length - 1]!.position;
+    }
+    const [head] = await live.readAll({ direction: 'backwards', maxCount: 1 });
+    await vi.waitFor(() => expect(runner.views.position).toBe(head!.position), { timeout: 60_000 });
+    await runner.stop();
+    const file = new Database(join(dir, 'live.db'), { readonly: true });
+    const fulls = file.prepare<[], { n: number }>('SELECT count(*) AS n FROM snapshots WHERE seq = base').get()!.n;
+    file.close();
+    expect(fulls).toBeGreaterThanOrEqual(3);
+    // Reopened, so that asOf reads what was written to the file, full snapshots among it.
+    const reopened = new ProjectionRunner(live, join(dir, 'live.db'), undefined, undefined, { snapshotEvery: 53 });
+    reopened.start();
+    await reopened.ready;
+    const reference = new ProjectionRunner(live, ':memory:', undefined, undefined, { snapshotEvery: Infinity });
+    await reference.rebuild();
+    for (const at of instants) expect(dump(await reopened.asOf(at)), `asOf ${at}`).toEqual(dump(await reference.asOf(at)));
+    await reopened.stop();
+    await reference.stop();
+    await live.dispose();
   }, 120_000);
 
   it('keeps its snapshots across a restart', async () => {
