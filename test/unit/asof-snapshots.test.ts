@@ -133,14 +133,7 @@ describe('asOf from snapshots', () => {
     file.close();
     expect(fulls).toBeGreaterThanOrEqual(3);
     // Reopened, so that asOf reads what was written to the file, full snapshots among it.
-    const reopened = new ProjectionRunner(live, join(dir, 'live.db'), undefined, undefined, { snapshotEvery: 53 });
-    reopened.start();
-    await reopened.ready;
-    const reference = new ProjectionRunner(live, ':memory:', undefined, undefined, { snapshotEvery: Infinity });
-    await reference.rebuild();
-    for (const at of instants) expect(dump(await reopened.asOf(at)), `asOf ${at}`).toEqual(dump(await reference.asOf(at)));
-    await reopened.stop();
-    await reference.stop();
+    await expectRestartedAsReplay(live, join(dir, 'live.db'), 53);
     await live.dispose();
   }, 120_000);
 
@@ -149,13 +142,18 @@ describe('asOf from snapshots', () => {
     first.start();
     await first.ready;
     await first.stop();
-    const again = new ProjectionRunner(store, join(dir, 'restart.db'), undefined, undefined, { snapshotEvery: 113 });
+    await expectRestartedAsReplay(store, join(dir, 'restart.db'), 113);
+  }, 120_000);
+
+  /** A runner started again on `file` answers asOf at every instant as a replay of every event does. */
+  async function expectRestartedAsReplay(events: SqliteEventStore, file: string, snapshotEvery: number): Promise<void> {
+    const again = new ProjectionRunner(events, file, undefined, undefined, { snapshotEvery });
     again.start();
     await again.ready;
-    const reference = new ProjectionRunner(store, ':memory:', undefined, undefined, { snapshotEvery: Infinity });
+    const reference = new ProjectionRunner(events, ':memory:', undefined, undefined, { snapshotEvery: Infinity });
     await reference.rebuild();
     for (const at of instants) expect(dump(await again.asOf(at)), `asOf ${at}`).toEqual(dump(await reference.asOf(at)));
     await again.stop();
     await reference.stop();
-  }, 120_000);
+  }
 });
