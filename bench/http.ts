@@ -79,6 +79,8 @@ export class BenchServer {
     const child = spawn(process.execPath, [
       // A folder of its own: tsx's loader thread writes a profile too (the larger file is the main thread's).
       ...(opts.profileDir ? ['--cpu-prof', '--cpu-prof-dir', join(opts.profileDir, 'server')] : []),
+      // Node's own arguments for the server, to look inside it (e.g. --trace-gc, which NODE_OPTIONS refuses).
+      ...(process.env.TIENDO_BENCH_SERVER_ARGS?.split(' ').filter(Boolean) ?? []),
       join(root, 'bin/tiendo.js'), 'serve',
     ], {
       cwd: root,

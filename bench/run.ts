@@ -24,6 +24,7 @@
  * Options: --events N (1,000,000) --seed S (6) --duration SECONDS per HTTP load (3 below 200,000
  * events, else 10) --peer-events N --profile (CPU profiles of every process into
  * bench/results/profiles/) --keep (keep the data directory) --out FILE --replicas N (1)
+ * Environment: TIENDO_BENCH_SERVER_ARGS, node's own arguments for the server (e.g. --trace-gc).
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';

@@ -8,6 +8,8 @@
  * all dropped at once (not counted as evictions) rather than left to age out of the LRU. The
  * exception is an answer about tasks (answer-scope.ts): kept while its tasks did not change.
  */
+import { LruMap } from '../shared/lru-map.js';
+
 export interface CachedResponse {
   body: Buffer;
   contentType: string;
@@ -35,9 +37,9 @@ const ENTRY_OVERHEAD = 160;
 
 export class ResponseCache {
   /** Answers valid at one position only: all dropped when the read model moves. */
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries = new LruMap<string, Entry>();
   /** Answers about tasks (answer-scope.ts), kept across moves that did not touch them. */
-  private readonly lasting = new Map<string, LastingEntry>();
+  private readonly lasting = new LruMap<string, LastingEntry>();
   private position: string | null | undefined;
   /** The hits of the stale pages handed out by staleLasting, until their refreshed answers come back. */
   private readonly refreshing = new Map<string, number>();
@@ -63,22 +65,16 @@ export class ResponseCache {
     this.at(position);
     const entry = this.entries.get(key);
     if (entry) {
-      this.entries.delete(key);
-      if (now - entry.at > this.opts.ttlMs) {
-        this.momentaryBytes -= entry.bytes;
-        return undefined;
-      }
-      this.entries.set(key, entry); // most recently used last
-      return entry;
+      if (now - entry.at <= this.opts.ttlMs) return entry;
+      this.drop(this.entries, key);
+      return undefined;
     }
     const kept = this.lasting.get(key);
     if (!kept) return undefined;
-    this.lasting.delete(key);
     if (now >= kept.until || (kept.position !== position && !stillTrue?.(kept.tasks, kept.position))) {
-      this.lastingBytes -= kept.bytes;
+      this.drop(this.lasting, key);
       return undefined;
     }
-    this.lasting.set(key, kept);
     kept.hits++;
     return kept;
   }
@@ -92,7 +88,7 @@ export class ResponseCache {
     // The previous batch has been asked by now: what it did not bring back (a refused one) is forgotten.
     this.refreshing.clear();
     const recipes: unknown[] = [];
-    for (const [key, kept] of this.lasting) {
+    for (const [key, kept] of this.lasting.entries()) {
       if (recipes.length >= max) break;
       if (kept.position === position || (now < kept.until && stillTrue(kept.tasks, kept.position))) continue;
       this.drop(this.lasting, key);
@@ -116,7 +112,7 @@ export class ResponseCache {
     // through a few bursts of writes without a read in between, one never read again soon drops out.
     const hits = !lasting ? 0
       : lasting.refreshed ? (this.refreshing.get(key) ?? 0) >> 1
-      : (this.lasting.get(key)?.hits ?? -1) + 1;
+      : (this.lasting.peek(key)?.hits ?? -1) + 1;
     if (lasting?.refreshed) this.refreshing.delete(key);
     this.drop(this.entries, key);
     this.drop(this.lasting, key);
@@ -131,9 +127,10 @@ export class ResponseCache {
     }
     let evicted = 0;
     // The momentary answers go first: they are lost at the next event anyway.
-    for (const map of [this.entries, this.lasting] as Map<string, Entry>[]) {
-      for (const oldest of map.keys()) {
-        if (this.bytes <= this.opts.maxBytes) break;
+    for (const map of [this.entries, this.lasting] as LruMap<string, Entry>[]) {
+      while (this.bytes > this.opts.maxBytes) {
+        const oldest = map.leastRecentlyUsed();
+        if (oldest === undefined) break;
         this.drop(map, oldest);
         evicted++;
       }
@@ -142,8 +139,8 @@ export class ResponseCache {
   }
 
   /** Removes `key` from `map`, and its bytes from that map's count. */
-  private drop(map: Map<string, Entry>, key: string): void {
-    const old = map.get(key);
+  private drop(map: LruMap<string, Entry>, key: string): void {
+    const old = map.peek(key);
     if (!old) return;
     map.delete(key);
     if (map === this.entries) this.momentaryBytes -= old.bytes;

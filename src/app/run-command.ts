@@ -5,6 +5,7 @@ import { type DomainEnvelope, type DomainEvent, decode, encode } from '../events
 import { noticeEventTypes } from '../reminders/events.js';
 import type { Actor, Decided } from '../shared/schemas.js';
 import { newEventId, uuidFromName } from '../shared/ids.js';
+import { LruMap } from '../shared/lru-map.js';
 
 export interface CommandContext {
   actor: Actor;
@@ -146,7 +147,7 @@ async function decideAndAppend<S, E extends DomainEvent>(
 /**
  * Stream states this process has folded, per store and per evolve function (the deciders'
  * module-level functions; a decider made with a fresh closure every time is simply not cached),
- * most recently used last. Events are immutable and every evolve returns a new state, so a state
+ * the least recently used evicted first. Events are immutable and every evolve returns a new state, so a state
  * at revision r stays true: the next command reads only the events after r (other processes'
  * writes included), instead of reading and decoding the whole stream every time — the cost that
  * grew with a stream's length (bench/README.md). `mutationIds`: ids of events written with a
@@ -158,13 +159,13 @@ async function decideAndAppend<S, E extends DomainEvent>(
  */
 interface Folded { revision: number; state: unknown; mutationIds: Set<string>; othersSeen: number | undefined }
 const MAX_FOLDED = 50_000;
-const folded = new WeakMap<EventStore, WeakMap<object, Map<string, Folded>>>();
+const folded = new WeakMap<EventStore, WeakMap<object, LruMap<string, Folded>>>();
 
-function foldedOf(store: EventStore, evolve: object): Map<string, Folded> {
+function foldedOf(store: EventStore, evolve: object): LruMap<string, Folded> {
   let byEvolve = folded.get(store);
   if (!byEvolve) folded.set(store, (byEvolve = new WeakMap()));
   let streams = byEvolve.get(evolve);
-  if (!streams) byEvolve.set(evolve, (streams = new Map()));
+  if (!streams) byEvolve.set(evolve, (streams = new LruMap()));
   return streams;
 }
 
@@ -173,22 +174,21 @@ function remember<S, E extends DomainEvent>(
   store: EventStore, decider: StreamDecider<S, E>, revision: number, state: S, events: DomainEnvelope[], othersSeen: number | undefined,
 ): Folded {
   const streams = foldedOf(store, decider.evolve);
-  const before = streams.get(decider.stream);
+  const before = streams.peek(decider.stream);
   const entry: Folded = { revision, state, mutationIds: before && revision >= 0 ? before.mutationIds : new Set(), othersSeen };
   for (const e of events) {
     entry.state = decider.evolve(entry.state as S, e as unknown as E, e.meta.occurredAt);
     entry.revision = e.revision;
     if (e.meta.clientMutationId) entry.mutationIds.add(e.id);
   }
-  streams.delete(decider.stream);
   streams.set(decider.stream, entry);
-  if (streams.size > MAX_FOLDED) streams.delete(streams.keys().next().value!);
+  if (streams.size > MAX_FOLDED) streams.delete(streams.leastRecentlyUsed()!);
   return entry;
 }
 
 /** Makes the next command on the stream read what was written since its folded state. */
 function forget<S, E extends DomainEvent>(store: EventStore, decider: StreamDecider<S, E>): void {
-  const entry = foldedOf(store, decider.evolve).get(decider.stream);
+  const entry = foldedOf(store, decider.evolve).peek(decider.stream);
   if (entry) entry.othersSeen = undefined;
 }
 

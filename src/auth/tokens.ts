@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type JWTPayload, type JWTVerifyGetKey, SignJWT, createRemoteJWKSet, errors as joseErrors, jwtVerify } from 'jose';
 import { ErrorCode, TiendoError, unauthenticated } from '../errors.js';
+import { LruMap } from '../shared/lru-map.js';
 import { type Actor, Role } from '../shared/schemas.js';
 
 /** The algorithm of tiendo's own tokens (a shared secret). */
@@ -125,15 +126,11 @@ export function createVerifier(options: VerifierOptions): TokenVerifier {
   let hmacKey: Promise<CryptoKey> | undefined;
   const secretKey = () => (hmacKey ??= crypto.subtle.importKey('raw', new Uint8Array(options.secret!), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']));
   // By the whole Authorization header, as sent: a hit needs no parsing of it.
-  const verified = new Map<string, { actor: Actor; until: number }>();
+  const verified = new LruMap<string, { actor: Actor; until: number }>();
   return async (authorization = '') => {
     const now = Date.now();
     const hit = verified.get(authorization);
-    if (hit && now < hit.until) {
-      verified.delete(authorization); // most recently used last: the oldest is evicted first
-      verified.set(authorization, hit);
-      return { ...hit.actor }; // a copy: no request changes another's actor
-    }
+    if (hit && now < hit.until) return { ...hit.actor }; // a copy: no request changes another's actor
     if (hit) verified.delete(authorization);
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
     if (!match) throw unauthenticated();
@@ -148,7 +145,7 @@ export function createVerifier(options: VerifierOptions): TokenVerifier {
     const actor = actorOf(payload);
     // Until exp (past it jose decides again, with its clock tolerance); nbf and iat were checked just now.
     const until = Math.min(payload.exp! * 1000, remote ? now + REMOTE_RECHECK_MS : Infinity);
-    if (verified.size >= CACHE_MAX) verified.delete(verified.keys().next().value!);
+    if (verified.size >= CACHE_MAX) verified.delete(verified.leastRecentlyUsed()!);
     verified.set(authorization, { actor, until });
     return { ...actor };
   };

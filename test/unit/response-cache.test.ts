@@ -84,7 +84,7 @@ describe('lasting answers (a task page, answer-scope.ts)', () => {
     for (const id of ['A', 'C', 'D', 'E']) expect(cache.get(id, '5', 1, stillTrue)).toBeDefined(); // B is never served again
     expect(cache.staleLasting('5', 1, stillTrue, 10)).toEqual([]); // nothing moved: nothing is stale
     expect(cache.staleLasting('6', 1, stillTrue, 1)).toEqual(['ask A']);
-    expect(cache.size).toBe(3); // B (least recently used: met first, never served) and A dropped; C, D, E not looked at yet
+    expect(cache.size).toBe(4); // A (met first: pages are met in the order they were kept) dropped; B, C, D, E not looked at yet
     expect(cache.staleLasting('6', 1, stillTrue, 10)).toEqual(['ask C']); // E dropped too: no recipe
     expect(cache.size).toBe(1);
     expect(cache.get('D', '6', 1, stillTrue)).toBeDefined(); // D did not change
