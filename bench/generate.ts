@@ -7,6 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import pino from 'pino';
 import { type App, createApp } from '../src/app/app.js';
+import { tuneHeap } from '../src/ops/heap-growth.js';
 import { Config } from '../src/config.js';
 import { type Figure, figure, memory, quantile } from './lib.js';
 import { type Command, HISTORY_END_MS, type RunResult, pool, runOne, runWorkload } from './workload.js';
@@ -92,7 +93,10 @@ export async function segment(app: App, clients: number, count: number, offsetMs
 }
 
 export async function generate(opts: { dataDir: string; events: number; seed: number; concurrency: number; single: number; concurrent: number; log?: (line: string) => void }): Promise<GenerateResult> {
-  const app = await createApp(benchConfig(opts.dataDir), pino({ level: 'warn' }));
+  const config = benchConfig(opts.dataDir);
+  // The server's V8 settings: this process measures the server's command path.
+  tuneHeap(config);
+  const app = await createApp(config, pino({ level: 'warn' }));
   app.runner.start();
   await app.runner.ready;
   let lastLog = 0;

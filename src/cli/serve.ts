@@ -5,7 +5,7 @@ import { mintToken } from '../auth/tokens.js';
 import { buildServer } from '../api/server.js';
 import type { Config } from '../config.js';
 import { seedDemo } from '../demo/seed.js';
-import { limitHeapGrowth } from '../ops/heap-growth.js';
+import { tuneHeap } from '../ops/heap-growth.js';
 import { listenMetrics, metricsBinding } from '../ops/metrics-endpoint.js';
 import { opsOf, startReminders } from '../ops/wiring.js';
 import { acquireServeLock, removeServeLock, writeServeLock } from './maintenance.js';
@@ -18,7 +18,7 @@ const SHUTDOWN_DEADLINE_MS = 25_000;
 /** Starts the API; on SIGTERM/SIGINT stops accepting, drains requests and closes the store. */
 export async function serve(config: Config): Promise<void> {
   const log = pino({ level: config.LOG_LEVEL, base: { service: 'tiendo' } });
-  limitHeapGrowth(config.TIENDO_HEAP_GROWTH_PERCENT);
+  tuneHeap(config);
   // Before the read model is opened: several replicas may share the events, never a read model.
   acquireServeLock(viewsDirOf(config));
   const app = await createApp(config, log);

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { LiveFeed } from '../../src/live/feed.js';
 import { authorizationOf } from '../../src/live/subscriptions.js';
-import { HEAP_GROWTH_FLAG } from '../../src/ops/heap-growth.js';
+import { HEAP_GROWTH_FLAG, PRETENURING_OFF_FLAG } from '../../src/ops/heap-growth.js';
 import { Metrics } from '../../src/ops/metrics.js';
 import type { AppliedNotice, ProjectionRunner } from '../../src/runner/runner.js';
 import { signature, verifySignature, webhookSecret } from '../../src/webhooks/secret.js';
@@ -51,9 +51,11 @@ describe('the heap\'s growth between full collections (TIENDO_HEAP_GROWTH_PERCEN
     }
   });
 
-  it('sets a flag this Node\'s V8 has (a flag it lacks would be ignored without a word)', () => {
-    const flags = execFileSync(process.execPath, ['--v8-options'], { encoding: 'utf8' });
-    expect(flags.split('\n').some((line) => line.trimStart().startsWith(`${HEAP_GROWTH_FLAG} (`))).toBe(true);
+  it('sets flags this Node\'s V8 has (a flag it lacks would be ignored without a word)', () => {
+    const flags = execFileSync(process.execPath, ['--v8-options'], { encoding: 'utf8' }).split('\n').map((line) => line.trimStart());
+    expect(flags.some((line) => line.startsWith(`${HEAP_GROWTH_FLAG} (`))).toBe(true);
+    // --no-x turns off the boolean flag --x.
+    expect(flags.some((line) => line.startsWith(`${PRETENURING_OFF_FLAG.replace('--no-', '--')} (`))).toBe(true);
   });
 });
 
