@@ -71,7 +71,7 @@ export class BenchServer {
   }
 
   /** Starts `tiendo serve` on `dataDir` and waits for /health to answer 200 (read model caught up). */
-  static async start(dataDir: string, opts: { profileDir?: string; env?: Record<string, string> } = {}): Promise<BenchServer> {
+  static async start(dataDir: string, opts: { profileDir?: string; env?: Record<string, string>; nodeArgs?: string[] } = {}): Promise<BenchServer> {
     const port = await freePort();
     // A port of its own for /metrics (production), known to the bench: the response cache's counters.
     const metricsPort = Number(opts.env?.TIENDO_METRICS_PORT ?? await freePort());
@@ -80,7 +80,7 @@ export class BenchServer {
       // A folder of its own: tsx's loader thread writes a profile too (the larger file is the main thread's).
       ...(opts.profileDir ? ['--cpu-prof', '--cpu-prof-dir', join(opts.profileDir, 'server')] : []),
       // Node's own arguments for the server, to look inside it (e.g. --trace-gc, which NODE_OPTIONS refuses).
-      ...(process.env.TIENDO_BENCH_SERVER_ARGS?.split(' ').filter(Boolean) ?? []),
+      ...(process.env.TIENDO_BENCH_SERVER_ARGS?.split(' ').filter(Boolean) ?? []), ...(opts.nodeArgs ?? []),
       join(root, 'bin/tiendo.js'), 'serve',
     ], {
       cwd: root,
