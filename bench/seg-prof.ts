@@ -12,11 +12,14 @@ import { Session } from 'node:inspector/promises';
 import { writeFileSync } from 'node:fs';
 import pino from 'pino';
 import { createApp } from '../src/app/app.js';
+import { tuneHeap } from '../src/ops/heap-growth.js';
 import { benchConfig, segment } from './generate.js';
 const dir = process.argv[2]!;
 const n = Number(process.argv[3] ?? 20000);
 const out = process.argv[4];
-const app = await createApp(benchConfig(dir), pino({ level: 'warn' }));
+const config = benchConfig(dir);
+tuneHeap(config); // the server's V8 settings, as bench/generate.ts
+const app = await createApp(config, pino({ level: 'warn' }));
 app.runner.start();
 await app.runner.ready;
 if (process.env.NOCKPT) { (app.store as any).database.pragma('wal_autocheckpoint = 0'); (app.runner as any).model.db.pragma('wal_autocheckpoint = 0'); }
