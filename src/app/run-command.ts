@@ -181,8 +181,10 @@ function remember<S, E extends DomainEvent>(
     entry.revision = e.revision;
     if (e.meta.clientMutationId) entry.mutationIds.add(e.id);
   }
+  // Room is made before a new stream is placed: when every other state was used since the last
+  // eviction, the one just placed is the first not used (LruMap), and would go at once.
+  if (!before && streams.size >= MAX_FOLDED) streams.delete(streams.leastRecentlyUsed()!);
   streams.set(decider.stream, entry);
-  if (streams.size > MAX_FOLDED) streams.delete(streams.leastRecentlyUsed()!);
   return entry;
 }
 
