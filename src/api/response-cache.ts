@@ -118,6 +118,13 @@ export class ResponseCache {
     this.drop(this.lasting, key);
     // One answer larger than a quarter of the bound would push out most of the others: not kept.
     if (bytes > this.opts.maxBytes / 4) return;
+    // Room is made before the answer is placed: with LruMap (CLOCK), when every other entry was used
+    // since the last eviction, the one just placed is the first not used, and would go at once.
+    // The momentary answers go first: they are lost at the next event anyway; a momentary answer
+    // never pushes out a lasting one (it is not kept when only lasting ones fill the bound).
+    const evicted = this.makeRoom(bytes, lasting ? [this.entries, this.lasting] : [this.entries]);
+    if (evicted) this.opts.onEvict?.(evicted);
+    if (this.bytes + bytes > this.opts.maxBytes) return;
     if (lasting) {
       this.lasting.set(key, { ...response, at, bytes, position, tasks: lasting.tasks, until: lasting.until, recipe: lasting.recipe, hits });
       this.lastingBytes += bytes;
@@ -125,17 +132,20 @@ export class ResponseCache {
       this.entries.set(key, { ...response, at, bytes });
       this.momentaryBytes += bytes;
     }
+  }
+
+  /** Evicts from `maps`, in turn, least recently used first, until `bytes` more fit; how many went. */
+  private makeRoom(bytes: number, maps: LruMap<string, Entry>[]): number {
     let evicted = 0;
-    // The momentary answers go first: they are lost at the next event anyway.
-    for (const map of [this.entries, this.lasting] as LruMap<string, Entry>[]) {
-      while (this.bytes > this.opts.maxBytes) {
+    for (const map of maps) {
+      while (this.bytes + bytes > this.opts.maxBytes) {
         const oldest = map.leastRecentlyUsed();
         if (oldest === undefined) break;
         this.drop(map, oldest);
         evicted++;
       }
     }
-    if (evicted) this.opts.onEvict?.(evicted);
+    return evicted;
   }
 
   /** Removes `key` from `map`, and its bytes from that map's count. */

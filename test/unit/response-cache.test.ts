@@ -121,4 +121,24 @@ describe('lasting answers (a task page, answer-scope.ts)', () => {
     expect(cache.get('m1', '1', 1)).toBeUndefined();
     expect(cache.get('pg', '1', 1)).toBeDefined();
   });
+
+  it('keep the answer just placed when every other one was read since the last eviction', () => {
+    const { cache, evicted } = cacheOf(4.5 * (1000 + 2 * 2 + 160));
+    for (const k of ['p1', 'p2', 'p3', 'p4']) cache.set(k, '1', 0, answer(1000), lasting);
+    for (const k of ['p1', 'p2', 'p3', 'p4']) expect(cache.get(k, '1', 1)).toBeDefined();
+    cache.set('p5', '1', 0, answer(1000), lasting); // all read: the first one goes after its second chance, not p5
+    expect(evicted).toEqual([1]);
+    expect(cache.get('p5', '1', 1)?.body.length).toBe(1000);
+    expect(cache.get('p1', '1', 1)).toBeUndefined();
+    expect(cache.bytes).toBeLessThanOrEqual(4.5 * (1000 + 2 * 2 + 160));
+  });
+
+  it('are not pushed out by a momentary answer: it is not kept when only pages fill the bound', () => {
+    const { cache, evicted } = cacheOf(4.5 * (1000 + 2 * 2 + 160));
+    for (const k of ['p1', 'p2', 'p3', 'p4']) cache.set(k, '1', 0, answer(1000), lasting);
+    cache.set('m1', '1', 0, answer(1000));
+    expect(evicted).toEqual([]);
+    expect(cache.get('m1', '1', 1)).toBeUndefined();
+    for (const k of ['p1', 'p2', 'p3', 'p4']) expect(cache.get(k, '1', 1)).toBeDefined();
+  });
 });
