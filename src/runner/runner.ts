@@ -41,8 +41,12 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
   private readonly model: ReadModel;
   private readonly snapshots: Snapshots;
   private readonly asOfViews: AsOf;
-  /** How rebuilds and asOf replays decode: without a second zod parse for tiendo's own store (decodeOwn). */
-  private readonly replayDecode: (r: RecordedEvent) => DomainEnvelope;
+  /**
+   * How every mode reads stored events (live, rebuild, asOf, a task's history): without a second zod
+   * parse for tiendo's own store (decodeOwn: encode checked them on write, by this process or another
+   * tiendo on the same file); with `decodeEvent` otherwise. One decode, so live views are what a rebuild makes.
+   */
+  private readonly decodeStored: (r: RecordedEvent) => DomainEnvelope;
   private sub: Subscription | undefined;
   private loop: Promise<void> | undefined;
   private waiters: { position: string; resolve: () => void }[] = [];
@@ -71,7 +75,7 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
    */
   constructor(
     private readonly store: EventStore, private readonly file: string, private readonly log?: Logger,
-    private readonly decodeEvent: (r: RecordedEvent) => DomainEnvelope = decode,
+    decodeEvent: (r: RecordedEvent) => DomainEnvelope = decode,
     options: { snapshotEvery?: number; worker?: boolean; writerThread?: boolean; snapshotThread?: boolean } = {},
   ) {
     super();
@@ -85,10 +89,10 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
       }, log);
       sqlite.onCommitted = () => this.host?.nudge();
     }
-    this.model = new ReadModel(file, decodeEvent, log, { follower: this.host !== undefined, writerThread: options.writerThread ?? true });
-    this.replayDecode = decodeEvent === decode && store.name === 'sqlite' ? decodeOwn : decodeEvent;
+    this.decodeStored = decodeEvent === decode && store.name === 'sqlite' ? decodeOwn : decodeEvent;
+    this.model = new ReadModel(file, this.decodeStored, log, { follower: this.host !== undefined, writerThread: options.writerThread ?? true });
     this.snapshots = new Snapshots(this.model, options.snapshotEvery ?? SNAPSHOT_EVERY, log);
-    this.asOfViews = new AsOf(this.model, this.snapshots, store, this.replayDecode);
+    this.asOfViews = new AsOf(this.model, this.snapshots, store, this.decodeStored);
     this.ready = new Promise((resolve, reject) => {
       this.markReady = resolve;
       this.failReady = reject;
@@ -155,7 +159,7 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
         if (this.snapshots.due() && this.snapshots.idle) await this.snapshots.take();
         continue;
       }
-      const notice = this.model.apply(item.event, loading ? this.replayDecode : this.decodeEvent);
+      const notice = this.model.apply(item.event);
       if (notice) {
         this.asOfViews.dropStale(notice.event.meta.occurredAt);
         this.resolveWaiters();
@@ -252,7 +256,7 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
       if (r.revision > upTo) break;
       let e: DomainEnvelope;
       try {
-        e = this.decodeEvent(r);
+        e = this.decodeStored(r);
       } catch {
         continue; // counted and logged by the live runner; the views skip it the same way
       }
@@ -319,8 +323,8 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
     this.asOfViews.clear();
     const thread = await this.snapshotThread();
     return thread
-      ? rebuildBesideSnapshotThread(this.model, this.snapshots, this.store, this.replayDecode, thread, { onProgress }, this.log)
-      : rebuild(this.model, this.snapshots, this.store, this.replayDecode, { onProgress });
+      ? rebuildBesideSnapshotThread(this.model, this.snapshots, this.store, this.decodeStored, thread, { onProgress }, this.log)
+      : rebuild(this.model, this.snapshots, this.store, this.decodeStored, { onProgress });
   }
 
   /**
@@ -331,7 +335,7 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
   private async snapshotThread(): Promise<SnapshotThreadData | null> {
     const sqlite = this.store.name === 'sqlite' ? this.store as SqliteEventStore : undefined;
     if (!this.snapshotThreads || !sqlite || sqlite.file === ':memory:' || this.file === ':memory:'
-      || this.replayDecode !== decodeOwn || !Number.isFinite(this.snapshots.every)) return null;
+      || this.decodeStored !== decodeOwn || !Number.isFinite(this.snapshots.every)) return null;
     const [last] = await this.store.readAll({ direction: 'backwards', maxCount: 1 });
     if (!last) return null;
     return { eventsFile: sqlite.file, file: `${this.file}.rebuild-snapshots`, every: this.snapshots.every, until: last.position, logLevel: this.log?.level ?? 'silent' };
