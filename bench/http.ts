@@ -227,6 +227,15 @@ export interface OpenLoopFigure {
   lateSends: number;
   /** When the slowest request was due, ms after the first: to line its stall up with the server's log. */
   slowestDueMs: number;
+  /**
+   * The tail's shape: the 100 ms windows (by due time) holding a request slower than 20 ms (the
+   * fixed-rate bar), the longest unbroken run of them (a stall or a dip in capacity: latency that
+   * climbs for as long as the machine falls short of the rate, then drains), and the worst three.
+   * One long run is a backlog; many short ones are a tail spread over the run. Absent before 2026-12-04.
+   */
+  slowWindows: number;
+  longestSlowRunMs: number;
+  worstWindows: { atMs: number; maxMs: number; slow: number }[];
   /** Still unanswered when the run was cut (see GRACE_MS): their latency is counted up to the cut. */
   unanswered: number;
   non2xx: number;
@@ -243,6 +252,31 @@ export interface OpenLoopFigure {
  * whatever the rate). Raw sockets and prepared request bytes, as autocannon does: node:http's client
  * costs so much CPU per request that on two cores it, not the server, made the tail.
  */
+/** The open loop's tail, in windows of due time: a request slower than the fixed-rate bar marks its window. */
+const WINDOW_MS = 100;
+const SLOW_MS = 20;
+
+/** The tail's shape (OpenLoopFigure.slowWindows …) from each request's latency and due time (ms from the first). */
+export function tailOf(latencies: ArrayLike<number>, dueMs: (i: number) => number): Pick<OpenLoopFigure, 'slowWindows' | 'longestSlowRunMs' | 'worstWindows'> {
+  const windows = new Map<number, { atMs: number; maxMs: number; slow: number }>();
+  for (let i = 0; i < latencies.length; i++) {
+    if (latencies[i]! <= SLOW_MS) continue;
+    const w = Math.floor(dueMs(i) / WINDOW_MS);
+    const e = windows.get(w) ?? { atMs: w * WINDOW_MS, maxMs: 0, slow: 0 };
+    e.slow++;
+    e.maxMs = Math.max(e.maxMs, Math.round(latencies[i]! * 10) / 10);
+    windows.set(w, e);
+  }
+  let longestRun = 0;
+  for (const w of windows.keys()) {
+    if (windows.has(w - 1)) continue;
+    let end = w;
+    while (windows.has(end + 1)) end++;
+    longestRun = Math.max(longestRun, end - w + 1);
+  }
+  return { slowWindows: windows.size, longestSlowRunMs: longestRun * WINDOW_MS, worstWindows: [...windows.values()].sort((a, b) => b.maxMs - a.maxMs).slice(0, 3) };
+}
+
 export async function openLoad(url: string, token: string, bodies: Gql[], opts: { rate: number; seconds: number; connections: number }): Promise<OpenLoopFigure> {
   await gql(url, token, bodies[0]!);
   const target = new URL(url);
@@ -343,6 +377,6 @@ export async function openLoad(url: string, token: string, bodies: Gql[], opts: 
   return {
     rate: opts.rate, perSecond: Math.round((total - unanswered) / seconds), connections: opts.connections, seconds: Math.round(seconds * 100) / 100, requests: total,
     p50Ms: ms(quantile(sorted, 0.5)), p99Ms: ms(quantile(sorted, 0.99)), p999Ms: ms(quantile(sorted, 0.999)), maxMs: ms(sorted.at(-1)!),
-    lateSends: late, slowestDueMs: Math.round(dueAt(slowest) - t0), unanswered, non2xx, errors,
+    lateSends: late, slowestDueMs: Math.round(dueAt(slowest) - t0), ...tailOf(latencies, (i) => dueAt(i) - t0), unanswered, non2xx, errors,
   };
 }

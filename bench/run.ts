@@ -74,6 +74,9 @@ if (profileDir) mkdirSync(profileDir, { recursive: true });
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const started = performance.now();
 const elapsed = () => `${((performance.now() - started) / 1000).toFixed(0)} s`;
+/** An open loop's tail in a few words: one long run of slow windows is a backlog (a stall, or the machine short of the rate for a while). */
+const tailShape = (f: OpenLoopFigure) => (f.slowWindows === 0 ? 'no request over 20 ms'
+  : `${f.slowWindows} windows of 100 ms with a request over 20 ms, the longest run ${f.longestSlowRunMs} ms, the worst at ${(f.worstWindows[0]!.atMs / 1000).toFixed(1)} s (max ${f.worstWindows[0]!.maxMs} ms)`);
 
 /** Runs a phase of bench/phases.ts in its own process; its stderr is shown, its result parsed. */
 function phase<T>(name: string, args: Record<string, unknown>): Promise<T> {
@@ -378,7 +381,7 @@ try {
       server.mark(`${label}, ${fixedRate} req/s open loop`);
       const f = await hitRatio(() => openLoad(url, token, bodies, { rate: fixedRate, seconds: DURATION, connections: CLIENTS }));
       log(`  ${`${label} @ ${fixedRate}/s`.padEnd(20)} ${String(f.perSecond).padStart(7)} req/s  p50 ${f.p50Ms} ms  p99 ${f.p99Ms} ms  p99.9 ${f.p999Ms} ms  max ${f.maxMs} ms`
-        + `  (late sends ${f.lateSends}${f.unanswered ? `, unanswered at the cut ${f.unanswered}` : ''}${f.non2xx || f.errors ? `, non-2xx ${f.non2xx}, errors ${f.errors}` : ''})${hitsShown(f)}`);
+        + `  (late sends ${f.lateSends}${f.unanswered ? `, unanswered at the cut ${f.unanswered}` : ''}${f.non2xx || f.errors ? `, non-2xx ${f.non2xx}, errors ${f.errors}` : ''})${hitsShown(f)}\n    ${tailShape(f)}`);
       return f;
     };
     const fixed = { rate: fixedRate, trivial: await open('{ __typename }', trivialBody), task: await open('task', taskBodies), unitProgress: await open('unitProgress', progressBodies) };
@@ -434,7 +437,7 @@ try {
   /** A query bar's detail: its cache hits, and the same query computed every time (no-cache) against the same limit. */
   const cacheDetail = (cached: LoadFigure, uncached: LoadFigure) => `; cache hits ${pct(cached.cacheHitRatio ?? 0)}; uncached (Cache-Control: no-cache, ${http.uncached.seconds} s) `
     + `${uncached.perSecond} req/s = ${pct(ratio(uncached.perSecond, http.trivial.perSecond))} (p99 ${uncached.p99Ms} ms)`;
-  const openDetail = (f: OpenLoopFigure & { cacheHitRatio: number | null }) => `; cache hits ${pct(f.cacheHitRatio ?? 0)}`;
+  const openDetail = (f: OpenLoopFigure & { cacheHitRatio: number | null }) => `; cache hits ${pct(f.cacheHitRatio ?? 0)}; ${tailShape(f)}`;
   const GiB = 1024 ** 3;
   const bars = [
     {
