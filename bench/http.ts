@@ -277,9 +277,12 @@ export function tailOf(latencies: ArrayLike<number>, dueMs: (i: number) => numbe
   return { slowWindows: windows.size, longestSlowRunMs: longestRun * WINDOW_MS, worstWindows: [...windows.values()].sort((a, b) => b.maxMs - a.maxMs).slice(0, 3) };
 }
 
-export async function openLoad(url: string, token: string, bodies: Gql[], opts: { rate: number; seconds: number; connections: number }): Promise<OpenLoopFigure> {
-  await gql(url, token, bodies[0]!);
-  const target = new URL(url);
+export async function openLoad(url: string | readonly string[], token: string, bodies: Gql[], opts: { rate: number; seconds: number; connections: number }): Promise<OpenLoopFigure> {
+  // Several urls (replicas): connection i goes to urls[i % n], one schedule for all.
+  const urls = typeof url === 'string' ? [url] : url;
+  for (const u of urls) await gql(u, token, bodies[0]!);
+  const targets = urls.map((u) => new URL(u));
+  const target = targets[0]!;
   const requests = bodies.map((b) => {
     const body = Buffer.from(JSON.stringify(b));
     return Buffer.concat([Buffer.from(`POST /graphql HTTP/1.1\r\nhost: ${target.host}\r\ncontent-type: application/json\r\n`
@@ -317,8 +320,8 @@ export async function openLoad(url: string, token: string, bodies: Gql[], opts: 
     const now = performance.now();
     while (next < total && idle.length > 0 && dueAt(next) <= now) send(idle.pop()!);
   };
-  const connect = () => new Promise<Conn>((resolve, reject) => {
-    const socket = netConnect({ host: target.hostname, port: Number(target.port) }, () => resolve(c));
+  const connect = (to: URL) => new Promise<Conn>((resolve, reject) => {
+    const socket = netConnect({ host: to.hostname, port: Number(to.port) }, () => resolve(c));
     const c: Conn = { socket, busy: -1, buf: Buffer.alloc(0) };
     socket.setNoDelay(true);
     socket.on('error', (e) => {
@@ -349,7 +352,7 @@ export async function openLoad(url: string, token: string, bodies: Gql[], opts: 
       }
     });
   });
-  const conns = await Promise.all(Array.from({ length: opts.connections }, connect));
+  const conns = await Promise.all(Array.from({ length: opts.connections }, (_, i) => connect(targets[i % targets.length]!)));
   idle.push(...conns);
   t0 = performance.now() + 5;
   const tick = () => {

@@ -18,7 +18,9 @@
  *      same sample of the workload's events: 1 appender, 64 appenders, read back.
  *
  *   6. with --replicas N (N ≥ 2): N-1 more servers on the same events.db, each with its own read model
- *      (TIENDO_VIEWS_DIR), and the same query loads spread over all N against the first alone.
+ *      (TIENDO_VIEWS_DIR), and the same query loads spread over all N against the first alone; then the
+ *      fixed-rate open loops served by all N, at the one-server run's rate and at half of the trivial
+ *      maximum over all N.
  *
  * Prints a table and writes bench/results/latest.json.
  * Options: --events N (1,000,000) --seed S (6) --duration SECONDS per HTTP load (3 below 200,000
@@ -144,7 +146,7 @@ async function eventsSince(file: string, position: number): Promise<number> {
  * the load generator: the figure shows the shape (correct answers from every replica, what a second
  * process adds or costs here), not what N machines would serve.
  */
-async function replicaPhase(first: BenchServer, token: string, loads: Record<string, Gql[]>, opts: { connections: number; seconds: number }, writes: Gql[]) {
+async function replicaPhase(first: BenchServer, token: string, loads: Record<'trivial' | 'task' | 'unitProgress', Gql[]>, opts: { connections: number; seconds: number }, writes: Gql[], oneServerRate: number) {
   log(`[${elapsed()}] 6/6 ${REPLICAS} replicas on one events.db: query loads on one replica, then spread over all`);
   const others: BenchServer[] = [];
   try {
@@ -167,12 +169,23 @@ async function replicaPhase(first: BenchServer, token: string, loads: Record<str
       };
       log(`  ${name.padEnd(14)} 1 replica ${one.perSecond} req/s (p99 ${one.p99Ms} ms); ${REPLICAS} replicas ${spread.perSecond} req/s (p99 ${spread.p99Ms} ms; ${spread.perReplica.join(' + ')}); rounds ${out[name].rounds.map((x) => `${x.one}/${x.spread}`).join(', ')}`);
     }
+    // The fixed-rate latency bar served by all N: at the one-server run's rate (the same load), and at
+    // half of the trivial maximum spread over all N (the bar's own rule, for this topology).
+    const openAt = async (rate: number) => {
+      const figures = {} as Record<keyof typeof loads, OpenLoopFigure>;
+      for (const name of ['trivial', 'task', 'unitProgress'] as const) {
+        const f = figures[name] = await openLoad(urls, token, loads[name], { rate, seconds: opts.seconds, connections: opts.connections });
+        log(`  ${`${name} @ ${rate}/s over ${REPLICAS}`.padEnd(30)} p50 ${f.p50Ms} ms  p99 ${f.p99Ms} ms  p99.9 ${f.p999Ms} ms  max ${f.maxMs} ms  (late sends ${f.lateSends}); ${tailShape(f)}`);
+      }
+      return { rate, ...figures };
+    };
+    const fixed = { sameRate: await openAt(oneServerRate), ownRate: await openAt(Math.max(1, Math.round(out.trivial!.spread.perSecond / 2))) };
     const visibility = writes.length ? await crossReplicaVisibility(first.url, others[0]!.url, token, writes) : null;
     if (visibility) {
       log(`  a write on one replica read on another with X-Tiendo-Min-Position: p50 ${visibility.withHeader.p50Ms} ms, p99 ${visibility.withHeader.p99Ms} ms`
         + ` (the same read once there: p50 ${visibility.caughtUp.p50Ms} ms, p99 ${visibility.caughtUp.p99Ms} ms; ${visibility.writes} writes)`);
     }
-    return { count: REPLICAS, startupMs: others.map((o) => Math.round(o.startMs)), loads: out, visibility };
+    return { count: REPLICAS, startupMs: others.map((o) => Math.round(o.startMs)), loads: out, fixed, visibility };
   } finally {
     for (const o of others) await o.stop();
   }
@@ -406,7 +419,7 @@ try {
     // Figures are computed once per read-model position and day: the first read after a write pays for them.
     const cold = await gql(url, token, progressBodies[0]!, NO_CACHE);
     const coldFull = await gql(url, token, { query: progressQuery, variables: { u: gen.sample.province } }, NO_CACHE);
-    const replicas = REPLICAS > 1 ? await replicaPhase(server, token, { task: taskBodies, unitProgress: progressBodies, trivial: trivialBody }, opts, mutationBodies) : null;
+    const replicas = REPLICAS > 1 ? await replicaPhase(server, token, { task: taskBodies, unitProgress: progressBodies, trivial: trivialBody }, opts, mutationBodies, fixedRate) : null;
     const trivials = [trivial1, trivial2, trivial3];
     const mean = (f: (t: LoadFigure) => number) => trivials.reduce((s, t) => s + f(t), 0) / trivials.length;
     const trivial = {
@@ -579,6 +592,10 @@ try {
       `${name}: 1 replica / ${REPLICAS} replicas`, `${r.one.perSecond} / ${r.spread.perSecond} req/s (× ${r.ratio})`,
       `p99 ${r.one.p99Ms} / ${r.spread.p99Ms} ms; per replica ${r.spread.perReplica.join(', ')}; ${host.cores} cores shared by the servers and the load generator`,
     ]) : []),
+    ...(http.replicas ? Object.values(http.replicas.fixed).flatMap((f) => (['task', 'unitProgress'] as const).map((k): [string, string, string] => [
+      `${k} at a fixed ${f.rate} req/s over ${REPLICAS} replicas`, `p99 ${f[k].p99Ms} ms, p99.9 ${f[k].p999Ms} ms`,
+      `${f === http.replicas!.fixed.sameRate ? 'the one-server run\'s rate' : `half the trivial maximum over ${REPLICAS}`}; \`{ __typename }\` p99 ${f.trivial.p99Ms} ms; ${tailShape(f[k])}`,
+    ])) : []),
     ...(http.replicas?.visibility ? [[
       'a write on one replica, read on another', `p50 ${http.replicas.visibility.withHeader.p50Ms} ms, p99 ${http.replicas.visibility.withHeader.p99Ms} ms (X-Tiendo-Min-Position)`,
       `the same read once there p50 ${http.replicas.visibility.caughtUp.p50Ms} ms, p99 ${http.replicas.visibility.caughtUp.p99Ms} ms; ${http.replicas.visibility.writes} writes one at a time`,
