@@ -1,5 +1,4 @@
 import type { EventStore, RecordedEvent } from '../eventstore/port.js';
-import type { DomainEnvelope } from '../events.js';
 import { Views } from './views.js';
 import { BLOCK, type ReadModel } from './read-model.js';
 import type { Snapshots } from './snapshots.js';
@@ -32,7 +31,6 @@ export class AsOf {
 
   constructor(
     private readonly model: ReadModel, private readonly snapshots: Snapshots, private readonly store: EventStore,
-    private readonly decodeEvent: (r: RecordedEvent) => DomainEnvelope,
   ) {}
 
   async at(at: string): Promise<Views> {
@@ -71,7 +69,7 @@ export class AsOf {
       const occurredAt = (r.metadata as { occurredAt?: string } | null)?.occurredAt;
       if (occurredAt && occurredAt <= at) {
         try {
-          views.apply(this.decodeEvent(r));
+          views.apply(this.model.decodeEvent(r));
         } catch {
           // Counted and logged by the live runner; a replay skips it the same way.
         }

@@ -133,7 +133,7 @@ export class ReadModel {
   }
 
   /** One stored event through the projections (and the audit log, which records unreadable ones too). */
-  apply(r: RecordedEvent, decodeEvent = this.decodeEvent): AppliedNotice | null {
+  apply(r: RecordedEvent): AppliedNotice | null {
     this.seq++;
     const occurredAt = (r.metadata as { occurredAt?: unknown } | null)?.occurredAt;
     if (typeof occurredAt === 'string' && occurredAt < this.block.minOccurredAt) this.block.minOccurredAt = occurredAt;
@@ -145,7 +145,7 @@ export class ReadModel {
     let event: DomainEnvelope;
     let applied: Applied;
     try {
-      event = decodeEvent(r);
+      event = this.decodeEvent(r);
       applied = this.views.apply(event);
     } catch (error) {
       // Validated on write, so this means tampering or a missing upcaster: say so, keep serving.

@@ -27,7 +27,7 @@ const model = new ReadModel(':memory:', decodeOwn, log, { follower: true, auditL
 const snapshots = new Snapshots(model, data.every, log, (snapshot) => applyWrite(file, { type: 'snapshot', snapshot }));
 let outcome: FromSnapshotThread;
 try {
-  await rebuild(model, snapshots, store, decodeOwn, { until: data.until });
+  await rebuild(model, snapshots, store, { until: data.until });
   outcome = { type: 'done' };
 } catch (error) {
   outcome = { type: 'failed', error: String(error) };

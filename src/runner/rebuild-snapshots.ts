@@ -1,7 +1,6 @@
 import { rmSync } from 'node:fs';
 import type { Logger } from 'pino';
-import type { EventStore, RecordedEvent } from '../eventstore/port.js';
-import type { DomainEnvelope } from '../events.js';
+import type { EventStore } from '../eventstore/port.js';
 import { startThread } from '../shared/thread.js';
 import type { ReadModel } from './read-model.js';
 import { type RebuildOptions, rebuild } from './rebuild.js';
@@ -32,8 +31,7 @@ export type FromSnapshotThread = { type: 'done' } | { type: 'failed'; error: str
  * logged, and asOf replays from the last snapshot there is.
  */
 export async function rebuildBesideSnapshotThread(
-  model: ReadModel, snapshots: Snapshots, store: EventStore, decodeEvent: (r: RecordedEvent) => DomainEnvelope,
-  thread: SnapshotThreadData, options: RebuildOptions, log?: Logger,
+  model: ReadModel, snapshots: Snapshots, store: EventStore, thread: SnapshotThreadData, options: RebuildOptions, log?: Logger,
 ): Promise<number> {
   const removeFile = () => {
     try {
@@ -47,7 +45,7 @@ export async function rebuildBesideSnapshotThread(
   // Settled whatever happens here: a thread left running would write after the rebuild.
   const failure = takeSnapshotsInThread(thread);
   try {
-    return await rebuild(model, null, store, decodeEvent, options);
+    return await rebuild(model, null, store, options);
   } finally {
     const failed = await failure;
     if (failed) log?.error({ err: failed }, 'snapshots of the rebuild not all taken: asOf replays from the last one written');

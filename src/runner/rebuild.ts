@@ -1,5 +1,4 @@
-import type { EventStore, RecordedEvent } from '../eventstore/port.js';
-import type { DomainEnvelope } from '../events.js';
+import type { EventStore } from '../eventstore/port.js';
 import type { ReadModel } from './read-model.js';
 import type { Snapshots } from './snapshots.js';
 
@@ -20,8 +19,7 @@ export interface RebuildOptions {
  * events (rebuild-snapshots.ts).
  */
 export async function rebuild(
-  model: ReadModel, snapshots: Snapshots | null, store: EventStore,
-  decodeEvent: (r: RecordedEvent) => DomainEnvelope, options: RebuildOptions = {},
+  model: ReadModel, snapshots: Snapshots | null, store: EventStore, options: RebuildOptions = {},
 ): Promise<number> {
   const { onProgress, until } = options;
   model.wipe();
@@ -35,7 +33,7 @@ export async function rebuild(
       if (page.length === 0) break;
       for (const r of page) {
         if (until !== undefined && store.comparePositions(r.position, until) > 0) break pages;
-        model.apply(r, decodeEvent);
+        model.apply(r);
         done++;
         if (snapshots?.due()) await snapshots.take();
       }

@@ -92,7 +92,7 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
     this.decodeStored = decodeEvent === decode && store.name === 'sqlite' ? decodeOwn : decodeEvent;
     this.model = new ReadModel(file, this.decodeStored, log, { follower: this.host !== undefined, writerThread: options.writerThread ?? true });
     this.snapshots = new Snapshots(this.model, options.snapshotEvery ?? SNAPSHOT_EVERY, log);
-    this.asOfViews = new AsOf(this.model, this.snapshots, store, this.decodeStored);
+    this.asOfViews = new AsOf(this.model, this.snapshots, store);
     this.ready = new Promise((resolve, reject) => {
       this.markReady = resolve;
       this.failReady = reject;
@@ -323,8 +323,8 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
     this.asOfViews.clear();
     const thread = await this.snapshotThread();
     return thread
-      ? rebuildBesideSnapshotThread(this.model, this.snapshots, this.store, this.decodeStored, thread, { onProgress }, this.log)
-      : rebuild(this.model, this.snapshots, this.store, this.decodeStored, { onProgress });
+      ? rebuildBesideSnapshotThread(this.model, this.snapshots, this.store, thread, { onProgress }, this.log)
+      : rebuild(this.model, this.snapshots, this.store, { onProgress });
   }
 
   /**

@@ -53,7 +53,9 @@ export class LruMap<K, V> {
 
   /**
    * The key to evict: the first in order not used since it was placed. Those met on the way were used:
-   * each is placed last, unmarked (its second chance). Undefined when empty.
+   * each is placed last, unmarked (its second chance). Undefined when empty. Ask before placing a new
+   * key, not after: when every other entry was used since the last eviction, the key just placed is
+   * the first one not used (its callers, tokens.ts, run-command.ts and response-cache.ts, make room first).
    */
   leastRecentlyUsed(): K | undefined {
     // Terminates: every entry met is unmarked, so the loop stops at the latest when it meets the first one again.

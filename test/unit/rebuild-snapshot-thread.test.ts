@@ -114,7 +114,7 @@ describe('rebuild with a snapshot thread', () => {
     const all = await store.readAll({ maxCount: 700 });
     const until = all[699]!.position;
     const model = new ReadModel(':memory:', decodeOwn, undefined, { follower: true, auditLog: false });
-    expect(await rebuild(model, null, store, decodeOwn, { until })).toBe(700);
+    expect(await rebuild(model, null, store, { until })).toBe(700);
     expect(model.views.position).toBe(until);
     expect(model.seq).toBe(700);
     model.close();
