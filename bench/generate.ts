@@ -41,6 +41,7 @@ export const benchConfig = (dataDir: string) => Config.parse({
   TIENDO_RUNNER_WORKER: process.env.TIENDO_RUNNER_WORKER,
   TIENDO_VIEWS_WRITER_THREAD: process.env.TIENDO_VIEWS_WRITER_THREAD,
   TIENDO_STORE_CHECKPOINT_THREAD: process.env.TIENDO_STORE_CHECKPOINT_THREAD,
+  TIENDO_STORE_WRITER_THREAD: process.env.TIENDO_STORE_WRITER_THREAD,
 });
 
 const head = async (app: App) => Number((await app.store.readAll({ direction: 'backwards', maxCount: 1 }))[0]?.position ?? 0);

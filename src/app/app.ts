@@ -38,7 +38,9 @@ export async function openStore(config: Config): Promise<EventStore> {
     const { EventStoreDbEventStore } = await import('../eventstore/eventstoredb.js');
     return new EventStoreDbEventStore(config.EVENTSTORE_URL);
   }
-  return new SqliteEventStore(join(resolve(config.TIENDO_DATA), 'events.db'), { checkpointThread: config.TIENDO_STORE_CHECKPOINT_THREAD });
+  return new SqliteEventStore(join(resolve(config.TIENDO_DATA), 'events.db'), {
+    checkpointThread: config.TIENDO_STORE_CHECKPOINT_THREAD, writerThread: config.TIENDO_STORE_WRITER_THREAD,
+  });
 }
 
 export const viewsDirOf = (config: Config) => resolve(config.TIENDO_VIEWS_DIR ?? config.TIENDO_DATA);

@@ -2,24 +2,22 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Checkpointer } from './checkpointer.js';
-import { InvalidEventError, StoreUnavailableError, WrongExpectedRevisionError } from './errors.js';
+import { InvalidEventError, StoreUnavailableError } from './errors.js';
+import { type BatchAppend, type Outcome, type SerializedEvent, writeBatch, writeStatements } from './group-commit.js';
 import { GENESIS_HASH, canonicalJson, eventHash, strictCanonicalJson } from './hash.js';
 import type {
   AppendResult, EventStore, ExpectedRevision, NewEvent, ReadAllOptions, ReadStreamOptions,
   RecordedEvent, SubscribeOptions, Subscription, SubscriptionItem,
 } from './port.js';
 import { assertEventJson, validateAppendShape } from './validate.js';
+import { StoreWriter } from './writer.js';
 
 interface EventRow {
   position: number; id: string; stream: string; revision: number; type: string;
   data: string; metadata: string; recorded_at: string;
 }
 
-/** data and metadata as canonical JSON (hash.ts): stored as they are hashed, so the text is made once. */
-interface SerializedEvent { id: string; type: string; data: string; metadata: string }
-
-interface PendingAppend {
-  stream: string; events: SerializedEvent[]; expected: ExpectedRevision;
+interface PendingAppend extends BatchAppend {
   resolve: (r: AppendResult) => void; reject: (e: unknown) => void;
   /** Date.now() of the first attempt that found the write lock held by another process. */
   busySince?: number;
@@ -66,8 +64,18 @@ const OPEN_BUSY_TIMEOUT_MS = 5000;
  * CHECKPOINT_EVERY_MS; this connection checkpoints only past CHECKPOINT_BACKSTOP_PAGES (a WAL that
  * thread could not keep short, e.g. one never quiet long enough to be copied whole).
  */
-export interface SqliteStoreOptions { busyTimeoutMs?: number; busyGiveUpMs?: number; checkpointThread?: boolean }
+/**
+ * `writerThread`: group commits are written by a thread of its own (writer.ts) on its own connection,
+ * not on the event loop (TIENDO_STORE_WRITER_THREAD; a file only).
+ */
+export interface SqliteStoreOptions { busyTimeoutMs?: number; busyGiveUpMs?: number; checkpointThread?: boolean; writerThread?: boolean }
 const CHECKPOINT_EVERY_MS = 100;
+/**
+ * Group commits posted to the writer thread before one is answered: the next batch is on its way
+ * while one is written, so the event loop does not wait for the round trip; more would only make
+ * smaller batches (more fsyncs). Without the writer thread, one at a time by construction.
+ */
+const WRITER_IN_FLIGHT = 2;
 const CHECKPOINT_BACKSTOP_PAGES = 16_000;
 
 function toRecorded(r: EventRow): RecordedEvent {
@@ -120,6 +128,10 @@ export class SqliteEventStore implements EventStore {
   /** Called after each group commit: the projection worker (src/runner/worker-host.ts) is woken by it, not by its 10 ms watch. */
   onCommitted: (() => void) | undefined;
   private readonly checkpointer: Checkpointer | undefined;
+  private readonly writer: StoreWriter | undefined;
+  /** The batches the writer thread is writing, until each is answered. */
+  private readonly writing = new Set<Promise<void>>();
+  private inFlight = 0;
 
   constructor(readonly file: string, options: SqliteStoreOptions = {}) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
@@ -136,14 +148,13 @@ export class SqliteEventStore implements EventStore {
     this.dataVersion = this.db.pragma('data_version', { simple: true }) as number;
     this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 100}`);
     this.busyGiveUpMs = options.busyGiveUpMs ?? 30_000;
+    if (options.writerThread && file !== ':memory:') {
+      this.writer = new StoreWriter({
+        file, busyTimeoutMs: options.busyTimeoutMs ?? 100, ...(this.checkpointer ? { autocheckpointPages: CHECKPOINT_BACKSTOP_PAGES } : {}),
+      });
+    }
     this.stmt = {
-      byId: this.db.prepare<[string], { stream: string; revision: number; position: number }>(
-        'SELECT stream, revision, position FROM events WHERE id = ?'),
-      head: this.db.prepare<[string], { revision: number | null }>(
-        'SELECT MAX(revision) AS revision FROM events WHERE stream = ?'),
-      insert: this.db.prepare(
-        'INSERT INTO events (id, stream, revision, type, data, metadata, recorded_at, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
-      last: this.db.prepare<[], { hash: string | null; recorded_at: string }>('SELECT hash, recorded_at FROM events ORDER BY position DESC LIMIT 1'),
+      write: writeStatements(this.db),
       streamFwd: this.db.prepare<[string, number, number], EventRow>(
         `SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision ASC LIMIT ?`),
       // Without a LIMIT parameter: a bound LIMIT makes each run several times slower (measured: ~60 µs
@@ -223,44 +234,51 @@ export class SqliteEventStore implements EventStore {
       for (const p of this.queue.splice(0)) p.reject(new Error('event store is closed'));
       return;
     }
+    // Writer thread: while WRITER_IN_FLIGHT batches are being written, the queue waits for one of them to be answered.
+    if (this.inFlight >= WRITER_IN_FLIGHT) return;
     const batch = this.queue;
     this.queue = [];
     if (batch.length === 0) return;
-    let outcomes: ({ ok: true; value: AppendResult } | { ok: false; error: unknown })[] = [];
-    const now = new Date().toISOString();
-    // The chain and the clock continue from the last event in the file, read inside the write transaction
-    // (IMMEDIATE: taken before reading, so another process appending to the file cannot slip in between).
-    const chain = { prev: GENESIS_HASH };
-    let recordedAt = now;
-    const one = this.db.transaction((p: PendingAppend) => this.appendOne(p, recordedAt, chain));
-    const all = this.db.transaction(() => {
-      outcomes = [];
-      const last = this.stmt.last.get();
-      chain.prev = last?.hash ?? GENESIS_HASH;
-      if (last && last.recorded_at > now) recordedAt = last.recorded_at;
-      for (const p of batch) {
-        const before = chain.prev;
-        try {
-          // One event needs no savepoint: nothing is written before its one insert, which is atomic.
-          outcomes.push({ ok: true, value: p.events.length === 1 ? this.appendOne(p, recordedAt, chain) : one(p) });
-        } catch (error) {
-          // An error that ended the transaction (I/O, disk full) fails the whole batch, written nothing.
-          if (!this.db.inTransaction) throw error;
-          chain.prev = before; // its savepoint rolled back: the next append links to the last one kept
-          outcomes.push({ ok: false, error });
-        }
-      }
-    });
-    try {
-      all.immediate();
-    } catch (error) {
-      if ((error as { code?: string }).code === 'SQLITE_BUSY' && !this.disposed) {
-        this.retryBusy(batch, error);
-        return;
-      }
-      for (const p of batch) p.reject(error);
+    if (this.writer) {
+      this.inFlight++;
+      const writing = this.writer.write(batch).then(
+        ({ outcomes, others }) => {
+          if (others) this.othersCommits++;
+          this.settle(batch, outcomes);
+        },
+        (error: unknown) => {
+          if ((error as { others?: boolean }).others) this.othersCommits++;
+          this.fail(batch, error);
+        },
+      ).finally(() => {
+        this.inFlight--;
+        this.writing.delete(writing);
+        if (this.queue.length > 0) this.flush();
+      });
+      this.writing.add(writing);
       return;
     }
+    let outcomes: Outcome[];
+    try {
+      outcomes = writeBatch(this.db, this.stmt.write, batch);
+    } catch (error) {
+      this.fail(batch, error);
+      return;
+    }
+    this.settle(batch, outcomes);
+  }
+
+  /** A batch's transaction failed, nothing written: another process's write lock is waited out; any other error fails every caller. */
+  private fail(batch: PendingAppend[], error: unknown): void {
+    if ((error as { code?: string }).code === 'SQLITE_BUSY' && !this.disposed) {
+      this.retryBusy(batch, error);
+      return;
+    }
+    for (const p of batch) p.reject(error);
+  }
+
+  /** A batch committed: each caller gets its outcome, then subscriptions and the projection worker wake. */
+  private settle(batch: PendingAppend[], outcomes: Outcome[]): void {
     batch.forEach((p, i) => {
       const o = outcomes[i]!;
       if (o.ok) {
@@ -288,56 +306,6 @@ export class SqliteEventStore implements EventStore {
       this.flushScheduled = true;
       setTimeout(() => this.flush(), 5);
     }
-  }
-
-  /**
-   * The ids are looked up only when the append cannot be written as it is (a conflict, or an id
-   * the table holds already): a retry is answered then, and the common append pays no lookup.
-   */
-  private appendOne(p: PendingAppend, recordedAt: string, chain: { prev: string }): AppendResult {
-    const head = this.stmt.head.get(p.stream)?.revision ?? -1;
-    const expected = p.expected;
-    const ok =
-      expected === 'any' ||
-      (expected === 'no_stream' && head === -1) ||
-      (expected === 'stream_exists' && head >= 0) ||
-      (typeof expected === 'number' && expected === head);
-    if (!ok) {
-      const retry = this.retried(p);
-      if (retry) return retry;
-      throw new WrongExpectedRevisionError(p.stream, String(expected), head);
-    }
-    let revision = head;
-    let position = 0;
-    for (const [i, e] of p.events.entries()) {
-      revision += 1;
-      const hash = eventHash(chain.prev, {
-        stream: p.stream, revision, type: e.type, id: e.id, recordedAt, dataCanonical: e.data, metadataCanonical: e.metadata,
-      });
-      try {
-        position = Number(this.stmt.insert.run(e.id, p.stream, revision, e.type, e.data, e.metadata, recordedAt, chain.prev, hash).lastInsertRowid);
-      } catch (error) {
-        if ((error as { code?: string }).code !== 'SQLITE_CONSTRAINT_UNIQUE') throw error;
-        // Events before this one were new: not a retry of the whole append (its savepoint rolls them back).
-        if (i > 0) throw new InvalidEventError(`stream ${p.stream}: some event ids were already used (partial retry or id reuse)`);
-        const retry = this.retried(p);
-        if (retry) return retry;
-        throw error;
-      }
-      chain.prev = hash;
-    }
-    return { nextExpectedRevision: revision, position: String(position) };
-  }
-
-  /** A retry: every id already in this stream, and then nothing is written; null when no id is stored. */
-  private retried(p: PendingAppend): AppendResult | null {
-    const existing = p.events.map((e) => this.stmt.byId.get(e.id));
-    if (existing.every((x) => x === undefined)) return null;
-    if (existing.every((x) => x !== undefined && x.stream === p.stream)) {
-      const last = existing.reduce((a, b) => (a!.position > b!.position ? a : b))!;
-      return { nextExpectedRevision: last.revision, position: String(last.position) };
-    }
-    throw new InvalidEventError(`stream ${p.stream}: some event ids were already used (partial retry or id reuse)`);
   }
 
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
@@ -432,7 +400,8 @@ export class SqliteEventStore implements EventStore {
     const version = this.stmt.dataVersion.get()!;
     if (version === this.dataVersion) return;
     this.dataVersion = version;
-    this.othersCommits++;
+    // The writer thread's commits move this connection's data_version too: it counts the others itself.
+    if (!this.writer) this.othersCommits++;
     const waiters = this.waiters;
     this.waiters = new Set();
     for (const w of waiters) w();
@@ -457,9 +426,12 @@ export class SqliteEventStore implements EventStore {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     if (this.queue.length > 0) this.flush();
+    // Writer thread: every batch posted, and those queued meanwhile, is answered first.
+    while (this.writing.size > 0) await Promise.all(this.writing);
     this.disposed = true;
     clearInterval(this.watcher);
     for (const w of this.waiters) w();
+    await this.writer?.stop();
     await this.checkpointer?.stop();
     this.db.close();
   }

@@ -2,9 +2,9 @@ import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { StoreUnavailableError } from '../../src/eventstore/errors.js';
-import { SqliteEventStore } from '../../src/eventstore/sqlite.js';
+import { SqliteEventStore, type SqliteStoreOptions } from '../../src/eventstore/sqlite.js';
 
 /**
  * The embedded store shared by several processes (API replicas): another connection to the same
@@ -22,7 +22,7 @@ afterEach(async () => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 const event = (n: number) => ({ id: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`, type: 'Noted', data: { n } });
-const storeOn = (file: string, options = {}) => {
+const openStore = (file: string, options: SqliteStoreOptions = {}) => {
   const s = new SqliteEventStore(file, options);
   open.push({ close: () => s.dispose() });
   return s;
@@ -35,7 +35,10 @@ const lockHolder = (file: string) => {
   return db;
 };
 
-describe('one events.db, several processes', () => {
+// Each case with the group commits on the event loop and on the writer thread (TIENDO_STORE_WRITER_THREAD).
+for (const writerThread of [false, true]) describe(`one events.db, several processes${writerThread ? ' (writer thread)' : ''}`, () => {
+  const storeOn = (file: string, options: SqliteStoreOptions = {}) => openStore(file, { ...options, writerThread });
+
   it('an append waits out another process\'s write lock, however long past the busy timeout, and is written', async () => {
     const file = fileIn();
     const store = storeOn(file, { busyTimeoutMs: 10 });
@@ -76,5 +79,20 @@ describe('one events.db, several processes', () => {
     for (const n of [1, 2, 3]) await writer.append(`s-${n}`, [event(n)], 'no_stream');
     await following;
     expect(seen).toEqual([1, 2, 3].map((n) => event(n).id));
+  });
+
+  it('othersWrites counts another process\'s commits, not its own', async () => {
+    const file = fileIn();
+    const store = storeOn(file);
+    const other = openStore(file, { writerThread: false });
+    const before = store.othersWrites();
+    await store.append('s-1', [event(1)], 'no_stream');
+    await store.append('s-1', [event(2)], 0);
+    await new Promise((r) => setTimeout(r, 5)); // past LOOK_AGAIN_MS: a look at data_version is made
+    expect(store.othersWrites()).toBe(before);
+    await other.append('s-9', [event(9)], 'no_stream');
+    // The writer thread reports others with its next batch; the event loop's connection sees them at its next look.
+    await store.append('s-1', [event(3)], 1);
+    await vi.waitFor(() => expect(store.othersWrites()).toBeGreaterThan(before));
   });
 });

@@ -1,0 +1,89 @@
+import type { Worker } from 'node:worker_threads';
+import { startThread } from '../shared/thread.js';
+import { type BatchAppend, type Outcome, type SentError, receiveError } from './group-commit.js';
+import type { AppendResult } from './port.js';
+
+export interface WriterData { file: string; busyTimeoutMs: number; autocheckpointPages?: number }
+
+/** What the writer thread answers a batch with; `others`: another process committed since its last batch. */
+export type FromWriter =
+  | { type: 'written'; outcomes: ({ ok: true; value: AppendResult } | { ok: false; error: SentError })[]; others: boolean }
+  | { type: 'failed'; error: SentError; others: boolean };
+
+/**
+ * The store's group commits on a thread of their own (TIENDO_STORE_WRITER_THREAD, off by default):
+ * the event loop posts a batch and goes on serving while it is written and fsynced. Batches are
+ * written one after the other, in the order posted.
+ */
+export class StoreWriter {
+  private readonly worker: Worker;
+  /** The batches posted and not yet answered, oldest first: the thread answers them in order. */
+  private readonly pending: { resolve: (r: { outcomes: Outcome[]; others: boolean }) => void; reject: (e: unknown) => void }[] = [];
+  private dead: Error | undefined;
+  private readonly exited: Promise<void>;
+
+  constructor(data: WriterData) {
+    this.worker = startThread(new URL('./writer-thread.ts', import.meta.url), data);
+    this.worker.unref();
+    this.worker.on('message', (m: FromWriter) => {
+      const p = this.pending.shift();
+      if (!p) return;
+      if (m.type === 'failed') return p.reject(Object.assign(receiveError(m.error), { others: m.others }));
+      p.resolve({ outcomes: m.outcomes.map((o) => (o.ok ? o : { ok: false, error: receiveError(o.error) })), others: m.others });
+    });
+    const die = (error: Error) => {
+      this.dead ??= error;
+      for (const p of this.pending.splice(0)) p.reject(error);
+    };
+    this.worker.on('error', die);
+    this.exited = new Promise((resolve) => this.worker.once('exit', () => {
+      die(new Error('the event store writer thread stopped'));
+      resolve();
+    }));
+  }
+
+  /** Writes one group commit; rejects with the transaction's error (nothing written) or the thread's end. */
+  write(batch: readonly BatchAppend[]): Promise<{ outcomes: Outcome[]; others: boolean }> {
+    if (this.dead) return Promise.reject(this.dead);
+    return new Promise((resolve, reject) => {
+      this.pending.push({ resolve, reject });
+      // Only what the thread needs: the callers' callbacks stay here.
+      this.worker.postMessage({ type: 'batch', flat: flatten(batch) });
+      // Held open while a batch is written: a process must not end with an append unanswered.
+      this.worker.ref();
+    }).finally(() => {
+      if (this.pending.length === 0) this.worker.unref();
+    }) as Promise<{ outcomes: Outcome[]; others: boolean }>;
+  }
+
+  /** Ends the thread, its connection closed first. */
+  async stop(): Promise<void> {
+    if (this.dead) return;
+    this.worker.ref();
+    this.worker.postMessage({ type: 'close' });
+    await this.exited;
+  }
+}
+
+/** A batch as flat arrays of strings and numbers: cloned for the thread several times faster than objects. */
+export interface FlatBatch { heads: (string | number)[]; fields: string[] }
+
+export function flatten(batch: readonly BatchAppend[]): FlatBatch {
+  const heads: (string | number)[] = [];
+  const fields: string[] = [];
+  for (const p of batch) {
+    heads.push(p.stream, p.expected, p.events.length);
+    for (const e of p.events) fields.push(e.id, e.type, e.data, e.metadata);
+  }
+  return { heads, fields };
+}
+
+export function unflatten({ heads, fields }: FlatBatch): BatchAppend[] {
+  const batch: BatchAppend[] = [];
+  for (let h = 0, f = 0; h < heads.length; h += 3) {
+    const events = [];
+    for (let n = heads[h + 2] as number; n > 0; n--, f += 4) events.push({ id: fields[f]!, type: fields[f + 1]!, data: fields[f + 2]!, metadata: fields[f + 3]! });
+    batch.push({ stream: heads[h] as string, expected: heads[h + 1] as BatchAppend['expected'], events });
+  }
+  return batch;
+}
