@@ -8,7 +8,13 @@ import { type FlatBatch, type FromWriter, type WriterData, unflatten } from './w
  * chain, COMMIT and its fsync — on a connection of its own, so the event loop that serves HTTP
  * never waits on SQLite's writes or the disk.
  */
-const { file, busyTimeoutMs, autocheckpointPages } = workerData as WriterData;
+const { file, busyTimeoutMs, autocheckpointPages, generation = 0 } = workerData as WriterData;
+/**
+ * Fault injection for the test of a thread that ends (test/unit/store-writer.test.ts), read only
+ * under NODE_ENV=test: the first thread ends on receiving its CRASH_AT-th batch, before writing it.
+ */
+const crashAt = process.env.NODE_ENV === 'test' && generation === 0 ? Number(process.env.TIENDO_TEST_STORE_WRITER_CRASH_AT ?? 0) : 0;
+let batches = 0;
 const port = parentPort!;
 const db = new Database(file);
 db.pragma('synchronous = FULL');
@@ -25,6 +31,7 @@ port.on('message', (m: { type: 'batch'; flat: FlatBatch } | { type: 'close' }) =
     port.close();
     return;
   }
+  if (++batches === crashAt) process.exit(1);
   let reply: FromWriter;
   try {
     const outcomes = writeBatch(db, stmt, unflatten(m.flat));

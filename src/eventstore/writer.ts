@@ -1,66 +1,83 @@
 import type { Worker } from 'node:worker_threads';
 import { startThread } from '../shared/thread.js';
+import { StoreUnavailableError } from './errors.js';
 import { type BatchAppend, type Outcome, type SentError, receiveError } from './group-commit.js';
 import type { AppendResult } from './port.js';
 
-export interface WriterData { file: string; busyTimeoutMs: number; autocheckpointPages?: number }
+/** `generation`: how many threads came before this one (a thread that ended is replaced). */
+export interface WriterData { file: string; busyTimeoutMs: number; autocheckpointPages?: number; generation?: number }
 
 /** What the writer thread answers a batch with; `others`: another process committed since its last batch. */
 export type FromWriter =
   | { type: 'written'; outcomes: ({ ok: true; value: AppendResult } | { ok: false; error: SentError })[]; others: boolean }
   | { type: 'failed'; error: SentError; others: boolean };
 
+type Written = { outcomes: Outcome[]; others: boolean };
+
 /**
  * The store's group commits on a thread of their own (TIENDO_STORE_WRITER_THREAD, off by default):
  * the event loop posts a batch and goes on serving while it is written and fsynced. Batches are
- * written one after the other, in the order posted.
+ * written one after the other, in the order posted. A thread that ends (a crash) fails the batches
+ * it held with StoreUnavailableError — written or not, a retry with the same event ids is safe —
+ * and the next batch starts a new one.
  */
 export class StoreWriter {
-  private readonly worker: Worker;
+  private worker: Worker | undefined;
+  private generation = 0;
   /** The batches posted and not yet answered, oldest first: the thread answers them in order. */
-  private readonly pending: { resolve: (r: { outcomes: Outcome[]; others: boolean }) => void; reject: (e: unknown) => void }[] = [];
-  private dead: Error | undefined;
-  private readonly exited: Promise<void>;
+  private readonly pending: { resolve: (r: Written) => void; reject: (e: unknown) => void }[] = [];
+  private exited: Promise<void> = Promise.resolve();
+  private stopped = false;
 
-  constructor(data: WriterData) {
-    this.worker = startThread(new URL('./writer-thread.ts', import.meta.url), data);
-    this.worker.unref();
-    this.worker.on('message', (m: FromWriter) => {
+  constructor(private readonly data: WriterData) {
+    this.start();
+  }
+
+  private start(): Worker {
+    const worker = startThread(new URL('./writer-thread.ts', import.meta.url), { ...this.data, generation: this.generation++ });
+    worker.unref();
+    worker.on('message', (m: FromWriter) => {
       const p = this.pending.shift();
       if (!p) return;
       if (m.type === 'failed') return p.reject(Object.assign(receiveError(m.error), { others: m.others }));
       p.resolve({ outcomes: m.outcomes.map((o) => (o.ok ? o : { ok: false, error: receiveError(o.error) })), others: m.others });
     });
-    const die = (error: Error) => {
-      this.dead ??= error;
-      for (const p of this.pending.splice(0)) p.reject(error);
+    const lost = () => {
+      if (this.worker === worker) this.worker = undefined;
+      for (const p of this.pending.splice(0)) {
+        p.reject(new StoreUnavailableError('the event store writer thread ended: the append may or may not have been written'));
+      }
     };
-    this.worker.on('error', die);
-    this.exited = new Promise((resolve) => this.worker.once('exit', () => {
-      die(new Error('the event store writer thread stopped'));
+    worker.on('error', lost);
+    this.exited = new Promise((resolve) => worker.once('exit', () => {
+      lost();
       resolve();
     }));
+    this.worker = worker;
+    return worker;
   }
 
   /** Writes one group commit; rejects with the transaction's error (nothing written) or the thread's end. */
-  write(batch: readonly BatchAppend[]): Promise<{ outcomes: Outcome[]; others: boolean }> {
-    if (this.dead) return Promise.reject(this.dead);
-    return new Promise((resolve, reject) => {
+  write(batch: readonly BatchAppend[]): Promise<Written> {
+    if (this.stopped) return Promise.reject(new Error('event store is closed'));
+    const worker = this.worker ?? this.start();
+    return new Promise<Written>((resolve, reject) => {
       this.pending.push({ resolve, reject });
-      // Only what the thread needs: the callers' callbacks stay here.
-      this.worker.postMessage({ type: 'batch', flat: flatten(batch) });
+      worker.postMessage({ type: 'batch', flat: flatten(batch) });
       // Held open while a batch is written: a process must not end with an append unanswered.
-      this.worker.ref();
+      worker.ref();
     }).finally(() => {
-      if (this.pending.length === 0) this.worker.unref();
-    }) as Promise<{ outcomes: Outcome[]; others: boolean }>;
+      if (this.pending.length === 0) this.worker?.unref();
+    });
   }
 
   /** Ends the thread, its connection closed first. */
   async stop(): Promise<void> {
-    if (this.dead) return;
-    this.worker.ref();
-    this.worker.postMessage({ type: 'close' });
+    this.stopped = true;
+    const worker = this.worker;
+    if (!worker) return;
+    worker.ref();
+    worker.postMessage({ type: 'close' });
     await this.exited;
   }
 }
