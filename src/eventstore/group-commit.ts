@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { InvalidEventError, StoreUnavailableError, WrongExpectedRevisionError } from './errors.js';
+import { InvalidEventError, WrongExpectedRevisionError } from './errors.js';
 import { GENESIS_HASH, eventHash } from './hash.js';
 import type { AppendResult, ExpectedRevision } from './port.js';
 
@@ -129,7 +129,6 @@ export function sendError(error: unknown): SentError {
 export function receiveError(sent: SentError): Error {
   if (sent.name === 'WrongExpectedRevisionError') return new WrongExpectedRevisionError(sent.stream!, sent.expected!, sent.actual!);
   if (sent.name === 'InvalidEventError') return new InvalidEventError(sent.message);
-  if (sent.name === 'StoreUnavailableError') return new StoreUnavailableError(sent.message);
   // SQLite's own errors (SQLITE_BUSY among them, which the store retries) keep their code.
   return Object.assign(new Error(sent.message), { name: sent.name, ...(sent.code ? { code: sent.code } : {}) });
 }

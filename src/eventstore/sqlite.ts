@@ -131,7 +131,6 @@ export class SqliteEventStore implements EventStore {
   private readonly writer: StoreWriter | undefined;
   /** The batches the writer thread is writing, until each is answered. */
   private readonly writing = new Set<Promise<void>>();
-  private inFlight = 0;
 
   constructor(readonly file: string, options: SqliteStoreOptions = {}) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
@@ -151,7 +150,7 @@ export class SqliteEventStore implements EventStore {
     if (options.writerThread && file !== ':memory:') {
       this.writer = new StoreWriter({
         file, busyTimeoutMs: options.busyTimeoutMs ?? 100, ...(this.checkpointer ? { autocheckpointPages: CHECKPOINT_BACKSTOP_PAGES } : {}),
-      });
+      }, () => this.othersCommits++);
     }
     this.stmt = {
       write: writeStatements(this.db),
@@ -235,23 +234,15 @@ export class SqliteEventStore implements EventStore {
       return;
     }
     // Writer thread: while WRITER_IN_FLIGHT batches are being written, the queue waits for one of them to be answered.
-    if (this.inFlight >= WRITER_IN_FLIGHT) return;
+    if (this.writing.size >= WRITER_IN_FLIGHT) return;
     const batch = this.queue;
     this.queue = [];
     if (batch.length === 0) return;
     if (this.writer) {
-      this.inFlight++;
       const writing = this.writer.write(batch).then(
-        ({ outcomes, others }) => {
-          if (others) this.othersCommits++;
-          this.settle(batch, outcomes);
-        },
-        (error: unknown) => {
-          if ((error as { others?: boolean }).others) this.othersCommits++;
-          this.fail(batch, error);
-        },
+        (outcomes) => this.settle(batch, outcomes),
+        (error: unknown) => this.fail(batch, error),
       ).finally(() => {
-        this.inFlight--;
         this.writing.delete(writing);
         if (this.queue.length > 0) this.flush();
       });

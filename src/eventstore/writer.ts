@@ -12,24 +12,22 @@ export type FromWriter =
   | { type: 'written'; outcomes: ({ ok: true; value: AppendResult } | { ok: false; error: SentError })[]; others: boolean }
   | { type: 'failed'; error: SentError; others: boolean };
 
-type Written = { outcomes: Outcome[]; others: boolean };
-
 /**
  * The store's group commits on a thread of their own (TIENDO_STORE_WRITER_THREAD, off by default):
  * the event loop posts a batch and goes on serving while it is written and fsynced. Batches are
  * written one after the other, in the order posted. A thread that ends (a crash) fails the batches
  * it held with StoreUnavailableError — written or not, a retry with the same event ids is safe —
- * and the next batch starts a new one.
+ * and the next batch starts a new one. `onOthers`: a batch found that another process had committed.
  */
 export class StoreWriter {
   private worker: Worker | undefined;
   private generation = 0;
   /** The batches posted and not yet answered, oldest first: the thread answers them in order. */
-  private readonly pending: { resolve: (r: Written) => void; reject: (e: unknown) => void }[] = [];
+  private readonly pending: { resolve: (r: Outcome[]) => void; reject: (e: unknown) => void }[] = [];
   private exited: Promise<void> = Promise.resolve();
   private stopped = false;
 
-  constructor(private readonly data: WriterData) {
+  constructor(private readonly data: WriterData, private readonly onOthers: () => void) {
     this.start();
   }
 
@@ -38,9 +36,10 @@ export class StoreWriter {
     worker.unref();
     worker.on('message', (m: FromWriter) => {
       const p = this.pending.shift();
+      if (m.others) this.onOthers();
       if (!p) return;
-      if (m.type === 'failed') return p.reject(Object.assign(receiveError(m.error), { others: m.others }));
-      p.resolve({ outcomes: m.outcomes.map((o) => (o.ok ? o : { ok: false, error: receiveError(o.error) })), others: m.others });
+      if (m.type === 'failed') return p.reject(receiveError(m.error));
+      p.resolve(m.outcomes.map((o) => (o.ok ? o : { ok: false, error: receiveError(o.error) })));
     });
     const lost = () => {
       if (this.worker === worker) this.worker = undefined;
@@ -58,10 +57,10 @@ export class StoreWriter {
   }
 
   /** Writes one group commit; rejects with the transaction's error (nothing written) or the thread's end. */
-  write(batch: readonly BatchAppend[]): Promise<Written> {
+  write(batch: readonly BatchAppend[]): Promise<Outcome[]> {
     if (this.stopped) return Promise.reject(new Error('event store is closed'));
     const worker = this.worker ?? this.start();
-    return new Promise<Written>((resolve, reject) => {
+    return new Promise<Outcome[]>((resolve, reject) => {
       this.pending.push({ resolve, reject });
       worker.postMessage({ type: 'batch', flat: flatten(batch) });
       // Held open while a batch is written: a process must not end with an append unanswered.
