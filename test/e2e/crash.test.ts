@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decode } from '../../src/events.js';
 import { verifyFile } from '../../src/eventstore/verify.js';
-import { type Ack, type Mutation, drive, eventsPerMutation, missingAcks, readModelSnapshot, runCli, setUpWorld } from '../support/load.js';
+import { type Ack, type Mutation, drive, eventsPerMutation, expectRecoveryAsRebuilt, missingAcks, setUpWorld } from '../support/load.js';
 import { TestServer } from '../support/server.js';
 
 /**
@@ -61,16 +61,7 @@ describe('SIGKILL mid-load', () => {
       // On disk, before anything restarts: every acknowledged mutation, once, where its payload said.
       expect(missingAcks(s.dataDir, acked)).toEqual([]);
 
-      await s.boot();
-      const recovered = await readModelSnapshot(s, world.leader);
-      expect((recovered.tasks as unknown[]).length).toBeGreaterThan(world.tasks.length);
-
-      expect(await s.stop()).toBe(0);
-      const rebuild = await runCli(['rebuild'], s.dataDir);
-      expect(rebuild.code, rebuild.stderr).toBe(0);
-      expect(rebuild.stdout).toMatch(/rebuilt read models from \d+ events/);
-      await s.boot();
-      expect(await readModelSnapshot(s, world.leader)).toEqual(recovered);
+      await expectRecoveryAsRebuilt(s, world);
     }
 
     // Retry every mutation ever sent, acknowledged or not: the acknowledged ones answer with their

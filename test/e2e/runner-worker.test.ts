@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { Collector, untilSubscribed, wsClient } from '../support/live.js';
-import { drive, missingAcks, readModelSnapshot, runCli, setUpWorld } from '../support/load.js';
-import { TestServer, ok } from '../support/server.js';
+import { drive, expectRecoveryAsRebuilt, missingAcks, reportAndReadBack, setUpWorld } from '../support/load.js';
+import { TestServer } from '../support/server.js';
 
 /**
  * TIENDO_RUNNER_WORKER=1 (src/runner/worker.ts): the projection runner folds and writes in a worker
@@ -10,9 +10,6 @@ import { TestServer, ok } from '../support/server.js';
  * rebuild gives, and a worker that dies is restarted (or the server exits) — never a frozen model.
  */
 const WORKER = { TIENDO_RUNNER_WORKER: '1', TIENDO_REMINDERS: '0' };
-const PROGRESS = `mutation ($input: ReportProgressInput!) { reportProgress(input: $input) { position task { id version progress } } }`;
-const TASK = `query ($id: ID!) { task(id: $id) { version progress } }`;
-
 const servers: TestServer[] = [];
 const start = async (env: Record<string, string>) => {
   const s = await TestServer.start({ ...WORKER, ...env });
@@ -22,23 +19,6 @@ const start = async (env: Record<string, string>) => {
 afterAll(async () => {
   for (const s of servers) await s.dispose();
 });
-
-/** `n` progress reports on one task, each read back by the next query (no X-Tiendo-Min-Position): read-your-writes. */
-async function reportAndReadBack(s: TestServer, world: Awaited<ReturnType<typeof setUpWorld>>, n: number, tag: string): Promise<number[]> {
-  const task = world.tasks[0]!;
-  const seen: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const percent = (i * 7 + 3) % 101;
-    const r = ok(await s.gql<{ reportProgress: { position: string; task: { version: number; progress: number } } }>(PROGRESS,
-      { input: { clientMutationId: `${tag}-${i}`, taskId: task.id, percent, indicators: [{ code: 'VNEID_L2', value: i }], note: `${tag} ${i}` } },
-      world.focal[task.lead]));
-    expect(r.reportProgress.task.progress).toBe(percent);
-    const read = ok(await s.gql<{ task: { version: number; progress: number } }>(TASK, { id: task.id }, world.leader));
-    expect(read.task).toEqual({ version: r.reportProgress.task.version, progress: percent });
-    seen.push(Number(r.reportProgress.position));
-  }
-  return seen;
-}
 
 describe('TIENDO_RUNNER_WORKER=1: the projection runner in a worker thread', () => {
   it('shows each mutation to the next query and fires subscriptions', async () => {
@@ -67,15 +47,7 @@ describe('TIENDO_RUNNER_WORKER=1: the projection runner in a worker thread', () 
     expect(s.alive).toBe(false);
     expect(load.inFlightAtStop).toBeGreaterThan(0);
     expect(missingAcks(s.dataDir, load.acked)).toEqual([]);
-    await s.boot();
-    const recovered = await readModelSnapshot(s, world.leader);
-    expect((recovered.tasks as unknown[]).length).toBeGreaterThan(world.tasks.length);
-    expect(await s.stop()).toBe(0);
-    const rebuild = await runCli(['rebuild'], s.dataDir, WORKER);
-    expect(rebuild.code, rebuild.stderr).toBe(0);
-    expect(rebuild.stdout).toMatch(/rebuilt read models from \d+ events/);
-    await s.boot();
-    expect(await readModelSnapshot(s, world.leader)).toEqual(recovered);
+    await expectRecoveryAsRebuilt(s, world, WORKER);
   });
 
   it('restarts a worker that died, and queries see mutations made after its death', async () => {

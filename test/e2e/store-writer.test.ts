@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { drive, missingAcks, readModelSnapshot, runCli, setUpWorld } from '../support/load.js';
-import { TestServer, ok } from '../support/server.js';
+import { drive, expectRecoveryAsRebuilt, missingAcks, reportAndReadBack, setUpWorld } from '../support/load.js';
+import { TestServer } from '../support/server.js';
 
 /**
  * TIENDO_STORE_WRITER_THREAD=1 (src/eventstore/writer.ts): the store's group commits are written and
@@ -8,9 +8,6 @@ import { TestServer, ok } from '../support/server.js';
  * and it is still read back by the next query; a SIGKILL mid-load loses no acknowledged append.
  */
 const WRITER = { TIENDO_STORE_WRITER_THREAD: '1', TIENDO_REMINDERS: '0' };
-const PROGRESS = `mutation ($input: ReportProgressInput!) { reportProgress(input: $input) { position task { id version progress } } }`;
-const TASK = `query ($id: ID!) { task(id: $id) { version progress } }`;
-
 const servers: TestServer[] = [];
 afterAll(async () => {
   for (const s of servers) await s.dispose();
@@ -25,14 +22,7 @@ describe('TIENDO_STORE_WRITER_THREAD=1: group commits on a writer thread', () =>
   it('shows each mutation to the next query', async () => {
     const s = await start();
     const world = await setUpWorld(s, 'W');
-    const task = world.tasks[0]!;
-    for (let i = 0; i < 20; i++) {
-      const percent = (i * 7 + 3) % 101;
-      const r = ok(await s.gql<{ reportProgress: { task: { version: number; progress: number } } }>(PROGRESS,
-        { input: { clientMutationId: `w-${i}`, taskId: task.id, percent, note: `w ${i}` } }, world.focal[task.lead]));
-      const read = ok(await s.gql<{ task: { version: number; progress: number } }>(TASK, { id: task.id }, world.leader));
-      expect(read.task).toEqual({ version: r.reportProgress.task.version, progress: percent });
-    }
+    await reportAndReadBack(s, world, 20, 'w');
   });
 
   it('loses no acknowledged append to a SIGKILL mid-load, and restarts to the read model a fresh rebuild gives', async () => {
@@ -42,12 +32,6 @@ describe('TIENDO_STORE_WRITER_THREAD=1: group commits on a writer thread', () =>
     expect(s.alive).toBe(false);
     expect(load.acked.length).toBeGreaterThanOrEqual(120);
     expect(missingAcks(s.dataDir, load.acked)).toEqual([]);
-    await s.boot();
-    const recovered = await readModelSnapshot(s, world.leader);
-    expect(await s.stop()).toBe(0);
-    const rebuild = await runCli(['rebuild'], s.dataDir, WRITER);
-    expect(rebuild.code, rebuild.stderr).toBe(0);
-    await s.boot();
-    expect(await readModelSnapshot(s, world.leader)).toEqual(recovered);
+    await expectRecoveryAsRebuilt(s, world, WRITER);
   });
 });

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 import { readStoredEvents } from './events-db.js';
 import { SECRET, type TestServer, ok, token } from './server.js';
 
@@ -194,4 +195,41 @@ export function runCli(args: string[], dataDir: string, env: Record<string, stri
     child.once('error', reject);
     child.once('close', (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+const REPORT_AND_SHOW = `mutation ($input: ReportProgressInput!) { reportProgress(input: $input) { position task { id version progress } } }`;
+const TASK = `query ($id: ID!) { task(id: $id) { version progress } }`;
+
+/** `n` progress reports on the world's first task, each read back by the next query (no X-Tiendo-Min-Position): read-your-writes. Their positions. */
+export async function reportAndReadBack(s: TestServer, world: World, n: number, tag: string): Promise<number[]> {
+  const task = world.tasks[0]!;
+  const seen: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const percent = (i * 7 + 3) % 101;
+    const r = ok(await s.gql<{ reportProgress: { position: string; task: { version: number; progress: number } } }>(REPORT_AND_SHOW,
+      { input: { clientMutationId: `${tag}-${i}`, taskId: task.id, percent, indicators: [{ code: 'VNEID_L2', value: i }], note: `${tag} ${i}` } },
+      world.focal[task.lead]));
+    expect(r.reportProgress.task.progress).toBe(percent);
+    const read = ok(await s.gql<{ task: { version: number; progress: number } }>(TASK, { id: task.id }, world.leader));
+    expect(read.task).toEqual({ version: r.reportProgress.task.version, progress: percent });
+    seen.push(Number(r.reportProgress.position));
+  }
+  return seen;
+}
+
+/**
+ * After a SIGKILL: the server restarted on its data recovers a read model (more tasks than the
+ * world's own), and it is the one a fresh `tiendo rebuild` of the same events gives. `env`: the
+ * settings the rebuild runs with.
+ */
+export async function expectRecoveryAsRebuilt(s: TestServer, world: World, env: Record<string, string> = {}): Promise<void> {
+  await s.boot();
+  const recovered = await readModelSnapshot(s, world.leader);
+  expect((recovered.tasks as unknown[]).length).toBeGreaterThan(world.tasks.length);
+  expect(await s.stop()).toBe(0);
+  const rebuild = await runCli(['rebuild'], s.dataDir, env);
+  expect(rebuild.code, rebuild.stderr).toBe(0);
+  expect(rebuild.stdout).toMatch(/rebuilt read models from \d+ events/);
+  await s.boot();
+  expect(await readModelSnapshot(s, world.leader)).toEqual(recovered);
 }
