@@ -67,7 +67,7 @@ export const Config = z.object({
   /** The SQLite store's WAL checkpoints in a thread of their own (src/eventstore/checkpointer.ts); 0: by the appending connection. */
   TIENDO_STORE_CHECKPOINT_THREAD: flag.default(true),
   /** The SQLite store's group commits written by a thread of their own (src/eventstore/writer.ts); 0: on the event loop. */
-  TIENDO_STORE_WRITER_THREAD: flag.default(false),
+  TIENDO_STORE_WRITER_THREAD: flag.default(true),
   /** How long a query's answer may be sent again while the read model has not moved (src/api/query-cache.ts); 0: no cache. */
   TIENDO_QUERY_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(2000),
   /** Task pages served from the cache and made stale by a write are computed again once writes pause (src/api/page-refresh.ts). */

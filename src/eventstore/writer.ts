@@ -13,7 +13,7 @@ export type FromWriter =
   | { type: 'failed'; error: SentError; others: boolean };
 
 /**
- * The store's group commits on a thread of their own (TIENDO_STORE_WRITER_THREAD, off by default):
+ * The store's group commits on a thread of their own (TIENDO_STORE_WRITER_THREAD, on by default):
  * the event loop posts a batch and goes on serving while it is written and fsynced. Batches are
  * written one after the other, in the order posted. A thread that ends (a crash) fails the batches
  * it held with StoreUnavailableError — written or not, a retry with the same event ids is safe —
