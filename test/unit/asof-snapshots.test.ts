@@ -8,6 +8,7 @@ import { HISTORY_END_MS, HISTORY_START_MS, runWorkload } from '../../bench/workl
 import { createApp } from '../../src/app/app.js';
 import { Config } from '../../src/config.js';
 import { encode } from '../../src/events.js';
+import type { RecordedEvent } from '../../src/eventstore/port.js';
 import { SqliteEventStore } from '../../src/eventstore/sqlite.js';
 import { ProjectionRunner } from '../../src/runner/runner.js';
 import { ASOF_CACHE, ASOF_IDLE_MS } from '../../src/runner/as-of.js';
@@ -116,20 +117,15 @@ describe('asOf from snapshots', () => {
   it('answers the same from the snapshots a live runner takes as events arrive, its full ones put together by its writer thread', async () => {
     const live = new SqliteEventStore(join(dir, 'live-events.db'));
     const all = await store.readAll({ maxCount: 100_000 });
-    const copy = async (events: typeof all) => {
-      for (const e of events) await live.append(e.stream, [{ id: e.id, type: e.type, data: e.data, metadata: e.metadata }]);
-    };
     // A third of the events before the start (loaded as a rebuild is, with its snapshots), the rest
     // appended in their order while the runner follows: those snapshots are taken live, the first
     // delta building on the load's last snapshot.
     const before = Math.floor(all.length / 3);
-    await copy(all.slice(0, before));
+    await copyInto(live, all.slice(0, before));
     const runner = new ProjectionRunner(live, join(dir, 'live.db'), undefined, undefined, { snapshotEvery: 53 });
     runner.start();
     await runner.ready;
-    await copy(all.slice(before));
-    const [head] = await live.readAll({ direction: 'backwards', maxCount: 1 });
-    await vi.waitFor(() => expect(runner.views.position).toBe(head!.position), { timeout: 60_000 });
+    await copyInto(live, all.slice(before), runner);
     await runner.stop();
     const file = new Database(join(dir, 'live.db'), { readonly: true });
     const count = (where: string) => file.prepare<[number], { n: number }>(`SELECT count(*) AS n FROM snapshots WHERE ${where}`).get(before)!.n;
@@ -145,22 +141,17 @@ describe('asOf from snapshots', () => {
   it('answers the same after a rebuild while live, from the deltas taken after it', async () => {
     const live = new SqliteEventStore(join(dir, 'rebuilt-live-events.db'));
     const all = await store.readAll({ maxCount: 100_000 });
-    const copy = async (events: typeof all) => {
-      for (const e of events) await live.append(e.stream, [{ id: e.id, type: e.type, data: e.data, metadata: e.metadata }]);
-      const [head] = await live.readAll({ direction: 'backwards', maxCount: 1 });
-      await vi.waitFor(() => expect(runner.views.position).toBe(head!.position), { timeout: 60_000 });
-    };
     const third = Math.floor(all.length / 3);
     const runner = new ProjectionRunner(live, join(dir, 'rebuilt-live.db'), undefined, undefined, { snapshotEvery: 53 });
     runner.start();
     await runner.ready;
-    await copy(all.slice(0, third));
+    await copyInto(live, all.slice(0, third), runner);
     // Rebuilt (its snapshots taken by a thread of their own, copied in), then following again: the
     // deltas taken live after it build on the rebuild's snapshots, not on those of before.
     await runner.rebuild();
     runner.start();
     await runner.ready;
-    await copy(all.slice(third));
+    await copyInto(live, all.slice(third), runner);
     await runner.stop();
     await expectRestartedAsReplay(live, join(dir, 'rebuilt-live.db'), 53);
     await live.dispose();
@@ -173,6 +164,14 @@ describe('asOf from snapshots', () => {
     await first.stop();
     await expectRestartedAsReplay(store, join(dir, 'restart.db'), 113);
   }, 120_000);
+
+  /** `events` appended to `live` in their order, with their ids; then, given a runner following it, waited for until it shows them. */
+  async function copyInto(live: SqliteEventStore, events: RecordedEvent[], runner?: ProjectionRunner): Promise<void> {
+    for (const e of events) await live.append(e.stream, [{ id: e.id, type: e.type, data: e.data, metadata: e.metadata }]);
+    if (!runner) return;
+    const [head] = await live.readAll({ direction: 'backwards', maxCount: 1 });
+    await vi.waitFor(() => expect(runner.views.position).toBe(head!.position), { timeout: 60_000 });
+  }
 
   /** A runner started again on `file` answers asOf at every instant as a replay of every event does. */
   async function expectRestartedAsReplay(events: SqliteEventStore, file: string, snapshotEvery: number): Promise<void> {
