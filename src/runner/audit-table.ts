@@ -307,6 +307,12 @@ export class AuditTable {
     this.joined = new WeakMap();
   }
 
+  /** Which event the log holds as number `seq`, if it holds one (written: the caller writes what is pending first). */
+  at(seq: number): { stream: string; revision: number } | undefined {
+    const row = this.statement('SELECT stream, revision FROM audit WHERE seq = ?').get(seq) as { stream: number; revision: number } | undefined;
+    return row && { stream: this.names[row.stream]!, revision: row.revision };
+  }
+
   /** A page of the log, oldest first; the caller writes what is pending first. */
   page(q: AuditQuery): AuditPage {
     const empty = { rows: [], hasNextPage: false, count: () => 0 };

@@ -11,6 +11,12 @@ import { type FlushBatch, type SnapshotRow, ViewsWriter, applyWrite, writeFlush 
 
 /** Bump when a projection changes shape or meaning: the read model is then rebuilt at start. */
 export const PROJECTION_VERSION = '9';
+/**
+ * The audit log's own version: bump it (with PROJECTION_VERSION) when projections/audit.ts or
+ * audit-table.ts change, or what the log reads of the views (a task's lead unit, a unit's parent).
+ * A rebuild that keeps the log (`keepAuditLog`) keeps it only while this is unchanged.
+ */
+export const AUDIT_VERSION = '1';
 /** Events are also counted in blocks of this many, each with the earliest instant its events occurred at (see as-of.ts). */
 export const BLOCK = 1000;
 /**
@@ -40,6 +46,11 @@ CREATE TABLE IF NOT EXISTS blocks (
 `;
 
 export interface AppliedNotice extends Applied { event: DomainEnvelope }
+
+/** A kept audit log (TIENDO_REBUILD_KEEP_AUDIT) that is not of the store's history: the rebuild stops, writing no checkpoint. */
+export class AuditLogMismatchError extends Error {
+  override name = 'AuditLogMismatchError';
+}
 
 export const rowKey = (row: Row) => `${row.kind}:${row.id}`;
 
@@ -71,6 +82,14 @@ export class ReadModel {
   private newBlocks: { lastSeq: number; afterPosition: string | null; lastPosition: string; minOccurredAt: string }[] = [];
   /** The writer thread (views-writer.ts), when flushes are written off this one. */
   private readonly writer: ViewsWriter | undefined;
+  /** TIENDO_REBUILD_KEEP_AUDIT: a wipe keeps the audit log when its own version is unchanged (keptAudit). */
+  private readonly keepAuditLog: boolean;
+  /**
+   * The audit log kept by the last wipe: it holds every event up to `seq`, the last one of `stream`
+   * at `revision`. Events up to there are not filed again; the store's event `seq` must be that one
+   * (the same history).
+   */
+  private auditKept: { seq: number; stream: string; revision: number } | null = null;
   /**
    * A rebuild (rebuild.ts): every row of the views is new, so none is tracked in `dirty` and the
    * flush at its end writes them all from the views.
@@ -86,14 +105,17 @@ export class ReadModel {
    * reads it (restore, asOf's snapshots and blocks) and never writes.
    * `writerThread`: live flushes and snapshots are written by a thread of their own (views-writer.ts).
    * `auditLog` (default true): false, no event is added to the audit log (rebuild-snapshots-thread.ts).
+   * `keepAuditLog` (default false): a rebuild or a load after a projection change keeps the audit log
+   * when AUDIT_VERSION is unchanged, and files only the events after its checkpoint.
    */
   constructor(
     file: string, readonly decodeEvent: (r: RecordedEvent) => DomainEnvelope, private readonly log?: Logger,
-    options: { follower?: boolean; writerThread?: boolean; auditLog?: boolean } = {},
+    options: { follower?: boolean; writerThread?: boolean; auditLog?: boolean; keepAuditLog?: boolean } = {},
   ) {
-    const { follower = false, writerThread = false, auditLog = true } = options;
+    const { follower = false, writerThread = false, auditLog = true, keepAuditLog = false } = options;
     this.follower = follower;
     this.auditLog = auditLog;
+    this.keepAuditLog = keepAuditLog && auditLog;
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
@@ -152,10 +174,10 @@ export class ReadModel {
       this.unreadable++;
       this.log?.error({ err: error, position: r.position }, 'unreadable event skipped by projections');
       this.views.position = r.position;
-      if (this.auditLog) this.audit.add(r, this.seq, this.views);
+      if (this.auditLog) this.file(r);
       return null;
     }
-    if (this.auditLog) this.audit.add(r, this.seq, this.views);
+    if (this.auditLog) this.file(r);
     if (applied.row) this.markDirty(applied.row);
     if (applied.history) this.newCommitments.push(applied.history);
     if (applied.notification) this.markDirty(applied.notification);
@@ -163,6 +185,20 @@ export class ReadModel {
     const notice = applied as AppliedNotice;
     notice.event = event;
     return notice;
+  }
+
+  /** The event into the audit log, unless a kept log holds it already. */
+  private file(r: RecordedEvent): void {
+    const kept = this.auditKept;
+    if (kept && this.seq <= kept.seq) {
+      if (this.seq < kept.seq) return;
+      if (r.stream !== kept.stream || r.revision !== kept.revision) {
+        throw new AuditLogMismatchError(`the audit log kept ends with event ${kept.seq} at ${kept.stream}@${kept.revision}, the store's event ${kept.seq} is ${r.stream}@${r.revision}: rebuild without TIENDO_REBUILD_KEEP_AUDIT`);
+      }
+      this.auditKept = null;
+      return;
+    }
+    this.audit.add(r, this.seq, this.views);
   }
 
   private markDirty(row: Row): void {
@@ -181,8 +217,16 @@ export class ReadModel {
   bulkLoad(on: boolean, snapshotsHere = true): void {
     this.bulk = on;
     this.tracksSnapshots = !on || snapshotsHere;
-    this.audit.bulkLoad(on);
+    // A kept log is added to row by row, its indexes in place.
+    if (!on || !this.auditKept) this.audit.bulkLoad(on);
     if (!on) for (const row of this.views.rows()) this.dirty.set(rowKey(row), row);
+  }
+
+  /** After a load's last event: a kept audit log must have been reached, or it is of another history (nothing is flushed then). */
+  checkAuditKept(): void {
+    if (this.auditKept) {
+      throw new AuditLogMismatchError(`the audit log kept holds ${this.auditKept.seq} events, the store ${this.seq}: rebuild without TIENDO_REBUILD_KEEP_AUDIT`);
+    }
   }
 
   /** What a flush writes; the audit log's part only when `audit` (otherwise AuditTable.write writes it). */
@@ -193,6 +237,7 @@ export class ReadModel {
     if (this.views.position) meta.push(['checkpoint', this.views.position]);
     if (this.views.lastOccurredAt) meta.push(['lastOccurredAt', this.views.lastOccurredAt]);
     meta.push(['projectionVersion', PROJECTION_VERSION]);
+    if (this.auditLog) meta.push(['auditVersion', AUDIT_VERSION]);
     return {
       rows: [...this.dirty.values()].map((r) => [r.kind, r.id, JSON.stringify(r.value)]),
       commitments: this.newCommitments.map((h) => [h.taskId, h.revision, h.at, JSON.stringify(h)]),
@@ -208,7 +253,8 @@ export class ReadModel {
    */
   flush(): void {
     // In a load from nothing the rows are not tracked: a checkpoint now would stand for rows never written.
-    if (this.follower || this.bulk || !this.db.open || (this.pending === 0 && this.views.position === this.checkpoint && !this.audit.hasPending)) return;
+    // A kept audit log not yet reached holds events the checkpoint would not stand for.
+    if (this.follower || this.bulk || this.auditKept || !this.db.open || (this.pending === 0 && this.views.position === this.checkpoint && !this.audit.hasPending)) return;
     if (this.threaded) this.writer!.post({ type: 'flush', batch: this.batch(true) });
     else {
       const batch = this.batch(false);
@@ -282,12 +328,25 @@ export class ReadModel {
     this.db.close();
   }
 
-  /** Starts over from nothing: every table emptied, old ones dropped. */
+  /**
+   * The audit log a wipe may keep (`keepAuditLog`): written by this version of its projection, up to
+   * the last flush's event (meta as it left it: every flush writes the log with it).
+   */
+  private keptAudit(): { seq: number; stream: string; revision: number } | null {
+    if (!this.keepAuditLog || this.meta('auditVersion') !== AUDIT_VERSION) return null;
+    const seq = Number(this.meta('seq') ?? 0);
+    const last = seq > 0 ? this.audit.at(seq) : undefined;
+    return last ? { seq, ...last } : null;
+  }
+
+  /** Starts over from nothing: every table emptied, old ones dropped; the audit log kept if it can be (keptAudit). */
   wipe(): void {
     this.writer?.drain();
+    this.auditKept = this.keptAudit();
+    if (this.auditKept) this.log?.info({ events: this.auditKept.seq }, 'audit log kept: its projection did not change');
     for (const table of LEGACY_TABLES) this.db.exec(`DROP TABLE IF EXISTS ${table}`);
     this.db.exec('DELETE FROM rows; DELETE FROM commitments; DELETE FROM meta; DELETE FROM blocks;');
-    this.audit.wipe();
+    if (!this.auditKept) this.audit.wipe();
     this.views = new Views();
     this.checkpoint = null;
     this.dirty.clear();

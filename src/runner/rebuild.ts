@@ -40,6 +40,7 @@ export async function rebuild(
       from = page[page.length - 1]!.position;
       onProgress?.(done);
     }
+    model.checkAuditKept();
   } finally {
     snapshots?.staging(false);
     model.bulkLoad(false);

@@ -72,25 +72,31 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
    * (views-writer.ts) and the fold stays here.
    * `snapshotThread` (default true): a rebuild's snapshots are taken by a thread of their own
    * (rebuild-snapshots.ts) where they can be; false, by the rebuild's thread.
+   * `keepAuditLog` (TIENDO_REBUILD_KEEP_AUDIT, default false): a rebuild, or a start after a projection
+   * change, keeps the audit log when its own version is unchanged (ReadModel, AUDIT_VERSION).
    */
   constructor(
     private readonly store: EventStore, private readonly file: string, private readonly log?: Logger,
     decodeEvent: (r: RecordedEvent) => DomainEnvelope = decode,
-    options: { snapshotEvery?: number; worker?: boolean; writerThread?: boolean; snapshotThread?: boolean } = {},
+    options: { snapshotEvery?: number; worker?: boolean; writerThread?: boolean; snapshotThread?: boolean; keepAuditLog?: boolean } = {},
   ) {
     super();
     this.snapshotThreads = options.snapshotThread ?? true;
     const sqlite = store.name === 'sqlite' ? store as SqliteEventStore : undefined;
     if (options.worker && !sqlite) log?.warn({ store: store.name }, 'TIENDO_RUNNER_WORKER applies to the SQLite store only: projections run in this thread');
     if (options.worker && sqlite && sqlite.file !== ':memory:' && file !== ':memory:' && decodeEvent === decode) {
-      this.host = new WorkerHost({ eventsFile: sqlite.file, viewsFile: file, snapshotEvery: options.snapshotEvery, logLevel: log?.level ?? 'silent' }, {
+      this.host = new WorkerHost({
+        eventsFile: sqlite.file, viewsFile: file, snapshotEvery: options.snapshotEvery, keepAuditLog: options.keepAuditLog, logLevel: log?.level ?? 'silent',
+      }, {
         batch: (b) => this.applyBatch(b),
         caughtUp: () => this.nowCaughtUp(),
       }, log);
       sqlite.onCommitted = () => this.host?.nudge();
     }
     this.decodeStored = decodeEvent === decode && store.name === 'sqlite' ? decodeOwn : decodeEvent;
-    this.model = new ReadModel(file, this.decodeStored, log, { follower: this.host !== undefined, writerThread: options.writerThread ?? true });
+    this.model = new ReadModel(file, this.decodeStored, log, {
+      follower: this.host !== undefined, writerThread: options.writerThread ?? true, keepAuditLog: options.keepAuditLog,
+    });
     this.snapshots = new Snapshots(this.model, options.snapshotEvery ?? SNAPSHOT_EVERY, log);
     this.asOfViews = new AsOf(this.model, this.snapshots, store);
     this.ready = new Promise((resolve, reject) => {
@@ -147,6 +153,7 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
     for await (const item of sub) {
       if (item.kind === 'caughtUp') {
         if (loading) {
+          this.model.checkAuditKept();
           loading = false;
           this.snapshots.staging(false);
           this.model.bulkLoad(false);

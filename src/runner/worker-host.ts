@@ -13,6 +13,8 @@ export interface WorkerData {
   eventsFile: string;
   viewsFile: string;
   snapshotEvery: number | undefined;
+  /** TIENDO_REBUILD_KEEP_AUDIT (ProjectionRunner's `keepAuditLog`). */
+  keepAuditLog: boolean | undefined;
   logLevel: string;
   /** false: load nothing, follow nothing (a `tiendo rebuild` asks for the rebuild next). */
   follow: boolean;

@@ -21,7 +21,9 @@ const port = parentPort!;
 const send = (m: FromWorker) => port.postMessage(m);
 const log = pino({ level: data.logLevel, base: { service: 'tiendo', thread: 'projections' } });
 const store = new SqliteEventStore(data.eventsFile);
-const runner = new ProjectionRunner(store, data.viewsFile, log, undefined, { snapshotEvery: data.snapshotEvery, writerThread: false });
+const runner = new ProjectionRunner(store, data.viewsFile, log, undefined, {
+  snapshotEvery: data.snapshotEvery, writerThread: false, keepAuditLog: data.keepAuditLog,
+});
 /**
  * Fault injection for the e2e test of a dying worker (test/e2e/runner-worker.test.ts), read only
  * under NODE_ENV=test: the first CRASH_TIMES workers (default 1) die on applying CRASH_AT.

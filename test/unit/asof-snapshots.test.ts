@@ -8,10 +8,10 @@ import { HISTORY_END_MS, HISTORY_START_MS, runWorkload } from '../../bench/workl
 import { createApp } from '../../src/app/app.js';
 import { Config } from '../../src/config.js';
 import { encode } from '../../src/events.js';
-import type { RecordedEvent } from '../../src/eventstore/port.js';
 import { SqliteEventStore } from '../../src/eventstore/sqlite.js';
 import { ProjectionRunner } from '../../src/runner/runner.js';
 import { ASOF_CACHE, ASOF_IDLE_MS } from '../../src/runner/as-of.js';
+import { copyInto } from '../support/copy-events.js';
 import { dump } from '../support/views-dump.js';
 
 describe('asOf from snapshots', () => {
@@ -164,14 +164,6 @@ describe('asOf from snapshots', () => {
     await first.stop();
     await expectRestartedAsReplay(store, join(dir, 'restart.db'), 113);
   }, 120_000);
-
-  /** `events` appended to `live` in their order, with their ids; then, given a runner following it, waited for until it shows them. */
-  async function copyInto(live: SqliteEventStore, events: RecordedEvent[], runner?: ProjectionRunner): Promise<void> {
-    for (const e of events) await live.append(e.stream, [{ id: e.id, type: e.type, data: e.data, metadata: e.metadata }]);
-    if (!runner) return;
-    const [head] = await live.readAll({ direction: 'backwards', maxCount: 1 });
-    await vi.waitFor(() => expect(runner.views.position).toBe(head!.position), { timeout: 60_000 });
-  }
 
   /** A runner started again on `file` answers asOf at every instant as a replay of every event does. */
   async function expectRestartedAsReplay(events: SqliteEventStore, file: string, snapshotEvery: number): Promise<void> {
