@@ -1,18 +1,15 @@
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { HISTORY_END_MS, HISTORY_START_MS, runWorkload } from '../../bench/workload.js';
-import { createApp } from '../../src/app/app.js';
-import { Config } from '../../src/config.js';
+import { HISTORY_END_MS, HISTORY_START_MS } from '../../bench/workload.js';
 import { encode } from '../../src/events.js';
 import { SqliteEventStore } from '../../src/eventstore/sqlite.js';
 import { ProjectionRunner } from '../../src/runner/runner.js';
 import { ASOF_CACHE, ASOF_IDLE_MS } from '../../src/runner/as-of.js';
 import { copyInto } from '../support/copy-events.js';
 import { dump } from '../support/views-dump.js';
+import { workloadData } from '../support/workload-data.js';
 
 describe('asOf from snapshots', () => {
   let dir: string;
@@ -20,21 +17,16 @@ describe('asOf from snapshots', () => {
   const instants: string[] = [];
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'tiendo-asof-'));
-    const config = Config.parse({ TIENDO_DATA: dir, TIENDO_DEMO: '0', TIENDO_AUTH_SECRET: 'asof-test-secret-that-is-long-enough-0123456789', LOG_LEVEL: 'silent' });
-    const app = await createApp(config, pino({ level: 'silent' }));
-    app.runner.start();
-    await app.runner.ready;
     // The bench's national workload, small: events of a week arrive out of their order in time.
-    await runWorkload(app, { events: 2500, seed: 11 });
-    // And one recorded long after it happened: a late event after the last snapshot.
-    const task = [...app.runner.views.tasks.values()].find((t) => t.phase === 'OPEN')!;
-    const [head] = await app.store.readStream(`task-${task.id}`, { direction: 'backwards', maxCount: 1 });
-    await app.store.append(`task-${task.id}`, [encode(
-      { type: 'ProgressReported', data: { taskId: task.id, percent: 42, indicators: [], note: 'ghi nhận muộn' }, reason: 'ghi nhận muộn' },
-      { actor: { id: 'late', role: 'leader', unit: 'GOV' }, occurredAt: new Date(HISTORY_START_MS + 20 * 86_400_000).toISOString(), correlationId: 'late', causationId: null },
-    )], head!.revision);
-    await app.close();
+    dir = await workloadData('tiendo-asof-', { events: 2500, seed: 11 }, async (app) => {
+      // And one recorded long after it happened: a late event after the last snapshot.
+      const task = [...app.runner.views.tasks.values()].find((t) => t.phase === 'OPEN')!;
+      const [head] = await app.store.readStream(`task-${task.id}`, { direction: 'backwards', maxCount: 1 });
+      await app.store.append(`task-${task.id}`, [encode(
+        { type: 'ProgressReported', data: { taskId: task.id, percent: 42, indicators: [], note: 'ghi nhận muộn' }, reason: 'ghi nhận muộn' },
+        { actor: { id: 'late', role: 'leader', unit: 'GOV' }, occurredAt: new Date(HISTORY_START_MS + 20 * 86_400_000).toISOString(), correlationId: 'late', causationId: null },
+      )], head!.revision);
+    });
     store = new SqliteEventStore(join(dir, 'events.db'));
     for (let i = 0; i <= 24; i++) instants.push(new Date(HISTORY_START_MS + ((HISTORY_END_MS - HISTORY_START_MS) * i) / 24 + i * 3_600_000).toISOString());
   }, 120_000);

@@ -1,17 +1,14 @@
-import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { HISTORY_END_MS, HISTORY_START_MS, runWorkload } from '../../bench/workload.js';
-import { createApp } from '../../src/app/app.js';
-import { Config } from '../../src/config.js';
+import { HISTORY_END_MS, HISTORY_START_MS } from '../../bench/workload.js';
 import { decode } from '../../src/events.js';
 import { SqliteEventStore } from '../../src/eventstore/sqlite.js';
 import { ProjectionRunner } from '../../src/runner/runner.js';
 import { Views } from '../../src/runner/views.js';
 import { dump } from '../support/views-dump.js';
+import { workloadData } from '../support/workload-data.js';
 
 /**
  * A rebuild (events read back without a second zod parse, delta snapshots, rows written once at the
@@ -23,13 +20,7 @@ describe('rebuild equals a reference fold of the same events', () => {
   let reference: Views;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'tiendo-rebuild-eq-'));
-    const config = Config.parse({ TIENDO_DATA: dir, TIENDO_DEMO: '0', TIENDO_AUTH_SECRET: 'rebuild-eq-secret-that-is-long-enough-0123456789', LOG_LEVEL: 'silent' });
-    const app = await createApp(config, pino({ level: 'silent' }));
-    app.runner.start();
-    await app.runner.ready;
-    await runWorkload(app, { events: 3000, seed: 7 });
-    await app.close();
+    dir = await workloadData('tiendo-rebuild-eq-', { events: 3000, seed: 7 });
     store = new SqliteEventStore(join(dir, 'events.db'));
     reference = new Views();
     for (let from = 'start'; ;) {

@@ -1,12 +1,7 @@
 import Database from 'better-sqlite3';
-import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { runWorkload } from '../../bench/workload.js';
-import { createApp } from '../../src/app/app.js';
-import { Config } from '../../src/config.js';
 import { encode } from '../../src/events.js';
 import type { RecordedEvent } from '../../src/eventstore/port.js';
 import { SqliteEventStore } from '../../src/eventstore/sqlite.js';
@@ -15,6 +10,7 @@ import { AuditLogMismatchError } from '../../src/runner/read-model.js';
 import { ProjectionRunner } from '../../src/runner/runner.js';
 import { copyInto } from '../support/copy-events.js';
 import { dump } from '../support/views-dump.js';
+import { workloadData } from '../support/workload-data.js';
 
 /**
  * TIENDO_REBUILD_KEEP_AUDIT: a rebuild, or a start after a projection change, keeps the audit log
@@ -31,14 +27,9 @@ describe('a rebuild that keeps the audit log', () => {
   const filed = vi.spyOn(AuditTable.prototype, 'add');
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'tiendo-keep-audit-'));
-    const config = Config.parse({ TIENDO_DATA: dir, TIENDO_DEMO: '0', TIENDO_AUTH_SECRET: 'keep-audit-secret-that-is-long-enough-0123456789', LOG_LEVEL: 'silent' });
-    const app = await createApp(config, pino({ level: 'silent' }));
-    app.runner.start();
-    await app.runner.ready;
-    await runWorkload(app, { events: 2500, seed: 13 });
-    all = await app.store.readAll({ maxCount: 100_000 });
-    await app.close();
+    dir = await workloadData('tiendo-keep-audit-', { events: 2500, seed: 13 }, async (app) => {
+      all = await app.store.readAll({ maxCount: 100_000 });
+    });
     store = new SqliteEventStore(join(dir, 'copy.db'));
     twoThirds = Math.floor((all.length * 2) / 3);
     await copyInto(store, all.slice(0, twoThirds));

@@ -1,20 +1,18 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { inflateRawSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HISTORY_END_MS, HISTORY_START_MS, runWorkload } from '../../bench/workload.js';
-import { createApp } from '../../src/app/app.js';
-import { Config } from '../../src/config.js';
+import { HISTORY_END_MS, HISTORY_START_MS } from '../../bench/workload.js';
 import { decodeOwn, encode } from '../../src/events.js';
 import { SqliteEventStore } from '../../src/eventstore/sqlite.js';
 import { ReadModel } from '../../src/runner/read-model.js';
 import { rebuild } from '../../src/runner/rebuild.js';
 import { ProjectionRunner } from '../../src/runner/runner.js';
 import { dump } from '../support/views-dump.js';
+import { workloadData } from '../support/workload-data.js';
 
 /** Every snapshot of a read model file, its rows decompressed. */
 function snapshotsOf(file: string) {
@@ -38,13 +36,7 @@ describe('rebuild with a snapshot thread', () => {
   const instants: string[] = [];
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'tiendo-rebuild-thread-'));
-    const config = Config.parse({ TIENDO_DATA: dir, TIENDO_DEMO: '0', TIENDO_AUTH_SECRET: 'rebuild-thread-secret-that-is-long-enough-0123', LOG_LEVEL: 'silent' });
-    const app = await createApp(config, pino({ level: 'silent' }));
-    app.runner.start();
-    await app.runner.ready;
-    await runWorkload(app, { events: 2000, seed: 5 });
-    await app.close();
+    dir = await workloadData('tiendo-rebuild-thread-', { events: 2000, seed: 5 });
     store = new SqliteEventStore(join(dir, 'events.db'));
     for (let i = 0; i <= 12; i++) instants.push(new Date(HISTORY_START_MS + ((HISTORY_END_MS - HISTORY_START_MS) * i) / 12).toISOString());
   }, 120_000);
