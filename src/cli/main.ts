@@ -15,6 +15,7 @@ const usage = `tiendo — Project 06 progress tracker
   tiendo token --role R --unit U   mint a token (roles: focal_point inspector leader admin)
                [--sub ID] [--ttl 30d]
   tiendo rebuild                   rebuild the read models from every event (server stopped)
+                                   (TIENDO_REBUILD_KEEP_AUDIT=1: an audit log of this version is kept)
   tiendo verify [FILE]             check every event's hash chain and schema; exit 1 naming the first bad one
                [--anchors A]       and every anchor of A (signed heads): exit 1 naming each one the store fails
   tiendo anchor                    sign the store's head now and append it to the anchor file (TIENDO_ANCHOR_FILE)
@@ -51,7 +52,8 @@ async function main(argv: string[]): Promise<number> {
       const done = await app.runner.rebuild((n) => bar.update(n));
       bar.stop();
       await app.close();
-      process.stdout.write(`rebuilt read models from ${done} events\n`);
+      const kept = app.runner.keptAuditEvents;
+      process.stdout.write(`rebuilt read models from ${done} events${kept ? `; the audit log kept, ${kept} events filed before unchanged` : ''}\n`);
       return 0;
     }
     case 'verify': {

@@ -90,6 +90,8 @@ export class ReadModel {
    * (the same history).
    */
   private auditKept: { seq: number; stream: string; revision: number } | null = null;
+  /** Events the audit log held when the last wipe kept it (0: filed anew), for the operator (`tiendo rebuild`). */
+  keptAuditEvents = 0;
   /**
    * A rebuild (rebuild.ts): every row of the views is new, so none is tracked in `dirty` and the
    * flush at its end writes them all from the views.
@@ -343,6 +345,7 @@ export class ReadModel {
   wipe(): void {
     this.writer?.drain();
     this.auditKept = this.keptAudit();
+    this.keptAuditEvents = this.auditKept?.seq ?? 0;
     if (this.auditKept) this.log?.info({ events: this.auditKept.seq }, 'audit log kept: its projection did not change');
     for (const table of LEGACY_TABLES) this.db.exec(`DROP TABLE IF EXISTS ${table}`);
     this.db.exec('DELETE FROM rows; DELETE FROM commitments; DELETE FROM meta; DELETE FROM blocks;');

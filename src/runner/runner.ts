@@ -109,6 +109,11 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
     return this.model.views;
   }
 
+  /** Events the audit log held when the last rebuild or load from nothing kept it (TIENDO_REBUILD_KEEP_AUDIT); 0: filed anew, or folded in the worker. */
+  get keptAuditEvents(): number {
+    return this.model.keptAuditEvents;
+  }
+
   get unreadable(): number {
     return this.host ? this.workerUnreadable : this.model.unreadable;
   }
