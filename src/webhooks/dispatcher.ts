@@ -333,6 +333,8 @@ export class WebhookDispatcher {
     const nextAttemptAt = outcome === 'RETRY' ? new Date(now.getTime() + delay).toISOString() : null;
     // The log first (this replica answers webhookDeliveries at once), then the store for every replica.
     this.stmt.update.run(outcome === 'RETRY' ? 'PENDING' : outcome, claimed.attempt, statusCode, error, now.toISOString(), nextAttemptAt, id);
+    // Counted with the log, not after the store's commit: /metrics never lags behind what webhookDeliveries shows.
+    this.o.onOutcome?.(outcome === 'DELIVERED' ? 'delivered' : outcome === 'RETRY' ? 'retry' : 'failed');
     try {
       const kept = await this.record(id, {
         type: 'WebhookDeliveryAttempted', data: { ...ids, outcome, statusCode, error: error?.slice(0, 300) ?? null, nextAttemptAt },
@@ -342,7 +344,6 @@ export class WebhookDispatcher {
       // Not recorded: once the claim's lease runs out the attempt is made again (the receiver may get it twice).
       this.o.log?.warn({ err: e, deliveryId: id, attempt: claimed.attempt }, 'webhook attempt outcome not recorded in the store');
     }
-    this.o.onOutcome?.(outcome === 'DELIVERED' ? 'delivered' : outcome === 'RETRY' ? 'retry' : 'failed');
     if (outcome === 'RETRY') this.schedule(id, delay);
     if (outcome === 'FAILED') this.o.log?.warn({ deliveryId: id, webhookId: wh.id, attempts: claimed.attempt, statusCode, error }, 'webhook delivery failed');
   }
