@@ -4,23 +4,25 @@ import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { type Row, Views } from './views.js';
 import type { ReadModel } from './read-model.js';
+import { RowLines, isChange, rowLine, wholeLine } from './snapshot-lines.js';
 import { type SnapshotRow, everyRowText } from './views-writer.js';
 import { TimeSlice } from '../shared/time-slice.js';
 
 /**
  * Every this many events the runner keeps a snapshot of the read model, so that `asOf` replays
  * from the nearest one instead of from the first event (at a million events a full replay took
- * tens of seconds). Most snapshots are deltas: the rows changed since the previous snapshot; every
- * FULL_EVERY-th holds every row. Re-encoding and compressing the whole read model at every snapshot
+ * tens of seconds). Most snapshots are deltas: the rows changed since the previous snapshot, each
+ * as the fields that changed (snapshot-lines.ts); every FULL_EVERY-th holds every row whole. Re-encoding and compressing the whole read model at every snapshot
  * was about half of a rebuild (bench/README.md); a restore reads one full snapshot and the deltas
- * after it, newest first, and parses each row once.
+ * after it, newest first, and parses each row's newest whole line and the changes after it.
  */
 export const SNAPSHOT_EVERY = 5000;
 export const FULL_EVERY = 10;
 
 /**
  * `base`: the seq of the full snapshot a delta builds on (its own seq for a full one). `rows`: lines
- * `kind TAB json(id) TAB json(row)` joined by newlines (JSON text has no raw tab or newline), deflated.
+ * joined by newlines, deflated: a full snapshot's each a whole row, a delta's a whole row or the
+ * fields of a row that changed since the snapshot before (snapshot-lines.ts).
  */
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS snapshots (
@@ -75,8 +77,6 @@ export function createSnapshotsTable(db: Database.Database): void {
   db.exec(SCHEMA);
 }
 
-const line = (row: Row) => Buffer.from(`${row.kind}\t${JSON.stringify(row.id)}\t${JSON.stringify(row.value)}`);
-
 export class Snapshots {
   /** The latest snapshot taken: its seq, the full one it builds on, and how many deltas since that one. */
   private last: { seq: number; base: number; deltas: number } | null = null;
@@ -91,6 +91,13 @@ export class Snapshots {
    * encoded once per snapshot it changed in, and full snapshots are put together from them.
    */
   private lines: Map<string, Buffer> | null = null;
+  /** During a rebuild, rows whose kept line is out of date (a delta holds their change, not them). */
+  private stale = new Map<string, Row>();
+  /**
+   * Each row's value at the latest snapshot that holds it, or at a full one since: a delta holds
+   * a row's change from it (snapshot-lines.ts). A row not here (none taken since a start) is whole.
+   */
+  private readonly taken = new Map<string, object>();
 
   /** Where a snapshot goes: the read model's file, or `elsewhere`. */
   private readonly write: (snapshot: SnapshotRow) => void;
@@ -114,12 +121,14 @@ export class Snapshots {
     } : null;
     // Rows changed between that snapshot and the checkpoint are in no delta: the next one is full.
     this.lost = !!last && last.seq < this.model.seq;
+    this.taken.clear();
   }
 
   wipe(): void {
     this.model.exclusive(() => this.model.db.exec(`DROP TABLE IF EXISTS snapshots; ${SCHEMA}`));
     this.last = null;
     this.lost = false;
+    this.taken.clear();
   }
 
   /** The snapshots another file holds (a rebuild's snapshot thread wrote them) copied in, then picked up as `resume` does. */
@@ -140,6 +149,7 @@ export class Snapshots {
   /** A rebuild keeps every row's line in memory (see `lines`); `false` at its end. */
   staging(on: boolean): void {
     this.lines = on ? new Map() : null;
+    this.stale = new Map();
   }
 
   /** No snapshot being written: the live runner takes one only then, so that it never waits for one. */
@@ -156,16 +166,28 @@ export class Snapshots {
   async take(): Promise<void> {
     const { model } = this;
     const changed: Buffer[] = [];
+    // A full snapshot holds every row whole: its changed rows are not encoded here.
+    const fullDue = this.fullDue();
     for (const [key, row] of model.sinceSnapshot) {
-      const l = line(row);
-      changed.push(l, NEWLINE);
-      this.lines?.set(key, l);
+      if (fullDue) {
+        if (this.lines) this.stale.set(key, row);
+      } else {
+        const l = rowLine(row, this.taken.get(key));
+        changed.push(l, NEWLINE);
+        if (this.lines && isChange(l)) this.stale.set(key, row);
+        else if (this.lines) {
+          this.lines.set(key, l);
+          this.stale.delete(key);
+        }
+      }
+      this.taken.set(key, row.value);
     }
     model.sinceSnapshot.clear();
     const taken = { seq: model.seq, position: model.views.position!, lastOccurredAt: model.views.lastOccurredAt! };
     // One compression at a time on the thread pool (bounds the memory held); its outcome decides below.
     await this.writing;
-    const full = !this.last || this.lost || this.last.deltas + 1 >= FULL_EVERY;
+    // Also full when the snapshot before was lost meanwhile: the delta built above would build on it.
+    const full = this.fullDue();
     const base = full ? taken.seq : this.last!.base;
     this.last = { seq: taken.seq, base, deltas: full ? 0 : this.last!.deltas + 1 };
     this.lost = false;
@@ -180,6 +202,10 @@ export class Snapshots {
     }).finally(() => (this.busy = false));
   }
 
+  private fullDue(): boolean {
+    return !this.last || this.lost || this.last.deltas + 1 >= FULL_EVERY;
+  }
+
   /** Resolves once the snapshot being written is. */
   settled(): Promise<void> {
     return this.writing;
@@ -188,6 +214,8 @@ export class Snapshots {
   /** Every row's line: a rebuild's kept lines, or the persisted rows put together by SQLite (no row passes through JavaScript). */
   private everyRow(): Buffer {
     if (this.lines) {
+      for (const [key, row] of this.stale) this.lines.set(key, wholeLine(row));
+      this.stale.clear();
       const parts: Buffer[] = [];
       for (const l of this.lines.values()) parts.push(l, NEWLINE);
       return Buffer.concat(parts);
@@ -207,21 +235,11 @@ export class Snapshots {
     if (!latest) return null;
     const chain = this.model.db.prepare<[number, number], { rows: Buffer }>(
       'SELECT rows FROM snapshots WHERE seq BETWEEN ? AND ? ORDER BY seq DESC').all(latest.base, latest.seq);
-    // Lines are found by their bytes and only the newest line of each row is decoded: most lines of
-    // the deltas are rows changed again later, and UTF-8 decoding every byte was most of a restore.
-    const newest = new Map<string, { text: Buffer; valueStart: number; end: number }>();
-    for (const { rows } of chain) {
-      await eachLine(rows, (text, start, end) => {
-        const idEnd = text.indexOf(9, text.indexOf(9, start) + 1);
-        const key = text.toString('utf8', start, idEnd);
-        if (!newest.has(key)) newest.set(key, { text, valueStart: idEnd + 1, end });
-      }, slice);
-    }
+    const lines = new RowLines();
+    for (const { rows } of chain) await eachLine(rows, (text, start, end) => lines.add(text, start, end), slice);
     const views = new Views(false);
     const later: Row[] = [];
-    for (const [key, { text, valueStart, end }] of newest) {
-      const kindEnd = key.indexOf('\t');
-      const row = { kind: key.slice(0, kindEnd), id: JSON.parse(key.slice(kindEnd + 1)), value: JSON.parse(text.toString('utf8', valueStart, end)) } as Row;
+    for (const row of lines.each()) {
       // Units first: the indexes of other rows may read them.
       if (row.kind === 'unit') views.load(row);
       else later.push(row);
