@@ -20,15 +20,18 @@ export type { AppliedNotice } from './read-model.js';
 
 const FLUSH_EVERY = 1000;
 /**
- * Once caught up, the read model is written at most this often, between batches (and in a long backlog every 10 × FLUSH_EVERY events):
- * a transaction per group commit cost the writer as much as the appends (bench/README.md). Reads
- * use the in-memory views; a crash replays from the last checkpoint written, rows and checkpoint
- * being written together. Written by its own thread (views-writer.ts), less often: fewer, larger
- * transactions dirty each page of the audit index fewer times (issue 14: on this thread 1000–2000 ms
- * gave +12–20 % appends at a million events, but each flush stalled the event loop longer; off it,
- * nothing stalls).
+ * Once caught up, the read model is written at most this often, between batches, or once this many
+ * events are pending in a long backlog: a transaction per group commit cost the writer as much as the
+ * appends (bench/README.md). Reads use the in-memory views; a crash replays from the last checkpoint
+ * written, rows and checkpoint being written together. Written by its own thread (views-writer.ts),
+ * less often: each flush rewrites the pages of every task row and audit index it touches, whatever
+ * the number of events, so fewer, larger transactions cost less an event. 5 s / 50,000 events against
+ * 1 s / 10,000: +20–25 % sustained appends through the command path and +8–11 % mutations at a
+ * million events, the same peak RSS (bench/README.md, session 16); a crash replays at most 50,000
+ * events (about a second). On the fold's own thread each flush stalls the event loop: kept short.
  */
-const FLUSH_DELAY_MS = { inThread: 200, writerThread: 1000 };
+const FLUSH_DELAY_MS = { inThread: 200, writerThread: 5000 };
+const LIVE_FLUSH_EVENTS = { inThread: 10 * FLUSH_EVERY, writerThread: 50 * FLUSH_EVERY };
 
 export interface HistoryPage { entries: HistoryEntry[]; cursors: string[]; hasNextPage: boolean; totalCount: number }
 
@@ -177,7 +180,7 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
         this.resolveWaiters();
         this.emit('applied', notice);
         // Live, the timer writes between batches (flushSoon); in the middle of one only a long backlog is written.
-        if (!loading && this.model.pending >= (this.caughtUp ? 10 * FLUSH_EVERY : FLUSH_EVERY)) this.model.flush();
+        if (!loading && this.model.pending >= (this.caughtUp ? this.liveFlushEvents : FLUSH_EVERY)) this.model.flush();
       }
       if (!this.caughtUp && this.snapshots.due()) await this.snapshots.take();
     }
@@ -224,6 +227,10 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
       this.model.flush();
     }, this.model.writesElsewhere ? FLUSH_DELAY_MS.writerThread : FLUSH_DELAY_MS.inThread);
     this.flushTimer.unref?.();
+  }
+
+  private get liveFlushEvents(): number {
+    return this.model.writesElsewhere ? LIVE_FLUSH_EVENTS.writerThread : LIVE_FLUSH_EVENTS.inThread;
   }
 
   private resolveWaiters(): void {
