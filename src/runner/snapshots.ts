@@ -87,15 +87,16 @@ export class Snapshots {
   /** A snapshot was not written: the next one is full, so that no delta builds on a missing one. */
   private lost = false;
   /**
-   * During a rebuild nothing is written to `rows` until the end: every row's line is kept here, each
-   * encoded once per snapshot it changed in, and full snapshots are put together from them.
+   * During a rebuild nothing is written to `rows` until the end: every row's whole line is kept here,
+   * and full snapshots are put together from them (a row whose delta held a change is encoded whole
+   * again only when the next full snapshot needs it: `stale`).
    */
   private lines: Map<string, Buffer> | null = null;
   /** During a rebuild, rows whose kept line is out of date (a delta holds their change, not them). */
   private stale = new Map<string, Row>();
   /**
-   * Each row's value at the latest snapshot that holds it, or at a full one since: a delta holds
-   * a row's change from it (snapshot-lines.ts). A row not here (none taken since a start) is whole.
+   * Each row's value at the last snapshot taken: the next delta holds a row's change from it
+   * (snapshot-lines.ts). A row not here (not changed since a start or a wipe) is written whole.
    */
   private readonly taken = new Map<string, object>();
 
