@@ -188,7 +188,7 @@ export class AuditTable {
     const entry = auditEntry(event, this.context);
     this.streams.set(event.stream, entry.streamUnits);
     this.pending.push({ entry, seq, stream: event.stream, revision: event.revision, facts: auditFacts(event) });
-    // Live, the runner writes them with everything else (runner.ts: LIVE_FLUSH_EVENTS apart at most).
+    // Live, the runner writes them with everything else (runner.ts: LIVE_FLUSH's events apart at most).
     if (this.bulk && this.pending.length >= WRITE_EVERY) {
       this.queue?.drain();
       this.db.transaction(() => this.write())();

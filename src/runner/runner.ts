@@ -30,8 +30,10 @@ const FLUSH_EVERY = 1000;
  * million events, the same peak RSS (bench/README.md, session 16); a crash replays at most 50,000
  * events (about a second). On the fold's own thread each flush stalls the event loop: kept short.
  */
-const FLUSH_DELAY_MS = { inThread: 200, writerThread: 5000 };
-const LIVE_FLUSH_EVENTS = { inThread: 10 * FLUSH_EVERY, writerThread: 50 * FLUSH_EVERY };
+const LIVE_FLUSH = {
+  inThread: { delayMs: 200, events: 10 * FLUSH_EVERY },
+  writerThread: { delayMs: 5000, events: 50 * FLUSH_EVERY },
+};
 
 export interface HistoryPage { entries: HistoryEntry[]; cursors: string[]; hasNextPage: boolean; totalCount: number }
 
@@ -180,7 +182,7 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
         this.resolveWaiters();
         this.emit('applied', notice);
         // Live, the timer writes between batches (flushSoon); in the middle of one only a long backlog is written.
-        if (!loading && this.model.pending >= (this.caughtUp ? this.liveFlushEvents : FLUSH_EVERY)) this.model.flush();
+        if (!loading && this.model.pending >= (this.caughtUp ? this.liveFlush.events : FLUSH_EVERY)) this.model.flush();
       }
       if (!this.caughtUp && this.snapshots.due()) await this.snapshots.take();
     }
@@ -225,12 +227,12 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
     this.flushTimer = setTimeout(() => {
       this.flushTimer = undefined;
       this.model.flush();
-    }, this.model.writesElsewhere ? FLUSH_DELAY_MS.writerThread : FLUSH_DELAY_MS.inThread);
+    }, this.liveFlush.delayMs);
     this.flushTimer.unref?.();
   }
 
-  private get liveFlushEvents(): number {
-    return this.model.writesElsewhere ? LIVE_FLUSH_EVENTS.writerThread : LIVE_FLUSH_EVENTS.inThread;
+  private get liveFlush(): { delayMs: number; events: number } {
+    return this.model.writesElsewhere ? LIVE_FLUSH.writerThread : LIVE_FLUSH.inThread;
   }
 
   private resolveWaiters(): void {

@@ -14,7 +14,9 @@ import type { Row } from './views.js';
 const CHANGE = 0x2b; // '+'
 const TAB = 9;
 
-export const wholeLine = (row: Row): Buffer => Buffer.from(`${row.kind}\t${JSON.stringify(row.id)}\t${JSON.stringify(row.value)}`);
+const encoded = (kind: string, row: Row, json: unknown): Buffer => Buffer.from(`${kind}\t${JSON.stringify(row.id)}\t${JSON.stringify(json)}`);
+
+export const wholeLine = (row: Row): Buffer => encoded(row.kind, row, row.value);
 
 /**
  * The line of `row` as a change of `before` (its value at the snapshot before), or its whole line.
@@ -34,7 +36,7 @@ export function rowLine(row: Row, before: object | undefined): Buffer {
     if (v === undefined) return wholeLine(row);
     fields[k] = v;
   }
-  return Buffer.from(`+${row.kind}\t${JSON.stringify(row.id)}\t${JSON.stringify(fields)}`);
+  return encoded(`+${row.kind}`, row, fields);
 }
 
 /** Whether a line is a row's change rather than the whole row. */

@@ -12,9 +12,10 @@ import { TimeSlice } from '../shared/time-slice.js';
  * Every this many events the runner keeps a snapshot of the read model, so that `asOf` replays
  * from the nearest one instead of from the first event (at a million events a full replay took
  * tens of seconds). Most snapshots are deltas: the rows changed since the previous snapshot, each
- * as the fields that changed (snapshot-lines.ts); every FULL_EVERY-th holds every row whole. Re-encoding and compressing the whole read model at every snapshot
- * was about half of a rebuild (bench/README.md); a restore reads one full snapshot and the deltas
- * after it, newest first, and parses each row's newest whole line and the changes after it.
+ * as the fields that changed (snapshot-lines.ts); every FULL_EVERY-th holds every row whole.
+ * Re-encoding and compressing the whole read model at every snapshot was about half of a rebuild
+ * (bench/README.md); a restore reads one full snapshot and the deltas after it, newest first, and
+ * parses each row's newest whole line and the changes after it.
  */
 export const SNAPSHOT_EVERY = 5000;
 export const FULL_EVERY = 10;
@@ -93,7 +94,7 @@ export class Snapshots {
    */
   private lines: Map<string, Buffer> | null = null;
   /** During a rebuild, rows whose kept line is out of date (a delta holds their change, not them). */
-  private stale = new Map<string, Row>();
+  private readonly stale = new Map<string, Row>();
   /**
    * Each row's value at the last snapshot taken: the next delta holds a row's change from it
    * (snapshot-lines.ts). A row not here (not changed since a start or a wipe) is written whole.
@@ -150,7 +151,7 @@ export class Snapshots {
   /** A rebuild keeps every row's line in memory (see `lines`); `false` at its end. */
   staging(on: boolean): void {
     this.lines = on ? new Map() : null;
-    this.stale = new Map();
+    this.stale.clear();
   }
 
   /** No snapshot being written: the live runner takes one only then, so that it never waits for one. */
@@ -170,18 +171,16 @@ export class Snapshots {
     // A full snapshot holds every row whole: its changed rows are not encoded here.
     const fullDue = this.fullDue();
     for (const [key, row] of model.sinceSnapshot) {
-      if (fullDue) {
-        if (this.lines) this.stale.set(key, row);
-      } else {
-        const l = rowLine(row, this.taken.get(key));
-        changed.push(l, NEWLINE);
-        if (this.lines && isChange(l)) this.stale.set(key, row);
-        else if (this.lines) {
-          this.lines.set(key, l);
-          this.stale.delete(key);
-        }
-      }
+      const l = fullDue ? null : rowLine(row, this.taken.get(key));
+      if (l) changed.push(l, NEWLINE);
       this.taken.set(key, row.value);
+      if (!this.lines) continue;
+      // A rebuild keeps whole lines only: a row held as a change, or not encoded, is encoded whole
+      // when a full snapshot needs it.
+      if (l && !isChange(l)) {
+        this.lines.set(key, l);
+        this.stale.delete(key);
+      } else this.stale.set(key, row);
     }
     model.sinceSnapshot.clear();
     const taken = { seq: model.seq, position: model.views.position!, lastOccurredAt: model.views.lastOccurredAt! };
