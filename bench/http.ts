@@ -29,6 +29,8 @@ export interface LoadFigure {
   errors: number;
   /** Of the queries in the load, the share answered from the response cache (/metrics before and after). */
   cacheHitRatio?: number | null;
+  /** Full garbage collections the server ran during the load (absent before 2026-12-05). */
+  fullCollections?: number;
 }
 
 /** The standard request header that makes the response cache compute the answer afresh. */
@@ -136,10 +138,18 @@ export class BenchServer {
   }
 
   /** The response cache's hit and miss counters, from /metrics. */
-  async cacheCounters(): Promise<{ hits: number; misses: number }> {
+  /**
+   * The response cache's hits and misses, and the full (mark-compact) collections the server has run:
+   * a full collection's marking in the middle of a fixed-rate loop is what its misses of the latency
+   * bar lined up with (bench/README.md, sessions 12 and 17).
+   */
+  async cacheCounters(): Promise<{ hits: number; misses: number; fullCollections: number }> {
     const text = await (await fetch(this.metricsUrl)).text();
     const read = (name: string) => Number(new RegExp(`^${name} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
-    return { hits: read('tiendo_query_cache_hits_total'), misses: read('tiendo_query_cache_misses_total') };
+    return {
+      hits: read('tiendo_query_cache_hits_total'), misses: read('tiendo_query_cache_misses_total'),
+      fullCollections: read('tiendo_nodejs_gc_duration_seconds_count\\{kind="major"\\}'),
+    };
   }
 
   async stop(): Promise<void> {

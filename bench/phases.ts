@@ -74,6 +74,12 @@ export interface RebuildResult {
    * a projection change that leaves the audit log's alone. Absent in results before it.
    */
   keepingAudit?: Figure;
+  /**
+   * The same, keeping the audit log and taking no snapshots: the events read, decoded, folded into the
+   * views and the rows written, nothing else — the floor of today's fold, which the audit log and the
+   * snapshots add to. Absent in results before 2026-12-05.
+   */
+  viewsAlone?: Figure;
   /** CPU time of the rebuild (user + system, its snapshot thread's included), ms. */
   rebuildCpuMs: number;
   memory: { peakRssBytes: number | null };
@@ -104,6 +110,8 @@ export async function rebuildPhase(opts: { dataDir: string; log?: (l: string) =>
   opts.log?.(`  rebuild with its snapshots in its own thread: ${inOneThread.perSecond} events/s`);
   const fromNothing = await timedLoad(store, join(tmp, 'from-nothing.db'), { start: rebuild.events }, {}, true);
   opts.log?.(`  a start on no read model, until caught up: ${fromNothing.perSecond} events/s`);
+  const viewsAlone = await timedLoad(store, join(tmp, 'from-nothing.db'), { rebuild: () => {} }, { keepAuditLog: true, snapshotEvery: Infinity }, true);
+  opts.log?.(`  rebuild of the views alone (the audit log kept, no snapshots): ${viewsAlone.perSecond} events/s`);
   const keepingAudit = await timedLoad(store, join(tmp, 'from-nothing.db'), { rebuild: () => {} }, { keepAuditLog: true });
   opts.log?.(`  rebuild keeping the audit log: ${keepingAudit.perSecond} events/s`);
   await store.dispose();
@@ -111,7 +119,7 @@ export async function rebuildPhase(opts: { dataDir: string; log?: (l: string) =>
   scans.push(rawScan(file));
   // The faster scan is the limit: the stricter ratio.
   const scan = scans.reduce((a, b) => (a.perSecond >= b.perSecond ? a : b));
-  return { scan, scans, rebuild, withoutSnapshots, inOneThread, fromNothing, keepingAudit, rebuildCpuMs: Math.round((cpu.user + cpu.system) / 1000), memory: { peakRssBytes } };
+  return { scan, scans, rebuild, withoutSnapshots, inOneThread, fromNothing, keepingAudit, viewsAlone, rebuildCpuMs: Math.round((cpu.user + cpu.system) / 1000), memory: { peakRssBytes } };
 }
 
 /**

@@ -358,14 +358,17 @@ try {
       query: 'mutation($input: ReportProgressInput!) { reportProgress(input: $input) { position task { id progress version } } }',
       variables: { input: { taskId: t.id, percent: 50 + (m++ % 50), note: 'Cập nhật tiến độ qua API: đã hoàn thành rà soát trong tuần' } },
     }));
-    /** Runs `measure` and gives the share of its queries the response cache answered (null: no queries counted). */
-    const hitRatio = async <T>(measure: () => Promise<T>): Promise<T & { cacheHitRatio: number | null }> => {
+    /**
+     * Runs `measure` and gives the share of its queries the response cache answered (null: no queries
+     * counted) and the server's full collections meanwhile.
+     */
+    const hitRatio = async <T>(measure: () => Promise<T>): Promise<T & { cacheHitRatio: number | null; fullCollections: number }> => {
       const before = await server.cacheCounters();
       const f = await measure();
       const after = await server.cacheCounters();
       const hits = after.hits - before.hits;
       const all = hits + after.misses - before.misses;
-      return { ...f, cacheHitRatio: all ? Math.round((hits / all) * 1000) / 1000 : null };
+      return { ...f, cacheHitRatio: all ? Math.round((hits / all) * 1000) / 1000 : null, fullCollections: after.fullCollections - before.fullCollections };
     };
     const hitsShown = (f: { cacheHitRatio?: number | null }) => (f.cacheHitRatio == null ? '' : `  cache hits ${(f.cacheHitRatio * 100).toFixed(1)} %`);
     const run = async (label: string, bodies: Gql[], headers?: Record<string, string>): Promise<LoadFigure> => {
@@ -398,12 +401,12 @@ try {
     // The latency bar as targets state it: an open loop at a fixed rate, half of the trivial query's
     // best rate in this run, latency from each request's scheduled send (no coordinated omission).
     const fixedRate = Math.max(1, Math.round(Math.max(trivial1.perSecond, trivial2.perSecond, trivial3.perSecond) / 2));
-    const open = async (label: string, bodies: Gql[]): Promise<OpenLoopFigure & { cacheHitRatio: number | null }> => {
+    const open = async (label: string, bodies: Gql[]): Promise<OpenLoopFigure & { cacheHitRatio: number | null; fullCollections: number }> => {
       server.mark(`${label}, ${fixedRate} req/s open loop`);
       await openLoad(url, token, bodies, { rate: fixedRate, seconds: OPEN_WARMUP_SECONDS, connections: CLIENTS });
       const f = await hitRatio(() => openLoad(url, token, bodies, { rate: fixedRate, seconds: DURATION, connections: CLIENTS }));
       log(`  ${`${label} @ ${fixedRate}/s`.padEnd(20)} ${String(f.perSecond).padStart(7)} req/s  p50 ${f.p50Ms} ms  p99 ${f.p99Ms} ms  p99.9 ${f.p999Ms} ms  max ${f.maxMs} ms`
-        + `  (late sends ${f.lateSends}${f.unanswered ? `, unanswered at the cut ${f.unanswered}` : ''}${f.non2xx || f.errors ? `, non-2xx ${f.non2xx}, errors ${f.errors}` : ''})${hitsShown(f)}\n    ${tailShape(f)}`);
+        + `  (late sends ${f.lateSends}${f.unanswered ? `, unanswered at the cut ${f.unanswered}` : ''}${f.non2xx || f.errors ? `, non-2xx ${f.non2xx}, errors ${f.errors}` : ''})${hitsShown(f)}\n    ${tailShape(f)}; full collections ${f.fullCollections}`);
       return f;
     };
     const fixed = { rate: fixedRate, trivial: await open('{ __typename }', trivialBody), task: await open('task', taskBodies), unitProgress: await open('unitProgress', progressBodies) };
@@ -459,7 +462,7 @@ try {
   /** A query bar's detail: its cache hits, and the same query computed every time (no-cache) against the same limit. */
   const cacheDetail = (cached: LoadFigure, uncached: LoadFigure) => `; cache hits ${pct(cached.cacheHitRatio ?? 0)}; uncached (Cache-Control: no-cache, ${http.uncached.seconds} s) `
     + `${uncached.perSecond} req/s = ${pct(ratio(uncached.perSecond, http.trivial.perSecond))} (p99 ${uncached.p99Ms} ms)`;
-  const openDetail = (f: OpenLoopFigure & { cacheHitRatio: number | null }) => `; cache hits ${pct(f.cacheHitRatio ?? 0)}; ${tailShape(f)}`;
+  const openDetail = (f: OpenLoopFigure & { cacheHitRatio: number | null; fullCollections: number }) => `; cache hits ${pct(f.cacheHitRatio ?? 0)}; ${tailShape(f)}; full collections during it ${f.fullCollections}`;
   const GiB = 1024 ** 3;
   const bars = [
     {
@@ -500,7 +503,7 @@ try {
     {
       what: 'projection rebuild of every event', bar: '≥ 40 % of raw scan + JSON.parse',
       value: ratio(rebuild.rebuild.perSecond, rebuild.scan.perSecond), goal: 0.4, show: pct,
-      detail: `${rebuild.rebuild.perSecond} vs ${rebuild.scan.perSecond} events/s; without the snapshots for asOf ${rebuild.withoutSnapshots.perSecond}/s (${pct(ratio(rebuild.withoutSnapshots.perSecond, rebuild.scan.perSecond))})${rebuild.inOneThread ? `; with them taken by the rebuild's own thread ${rebuild.inOneThread.perSecond}/s (${pct(ratio(rebuild.inOneThread.perSecond, rebuild.scan.perSecond))})` : ''}${rebuild.keepingAudit ? `; keeping the audit log (TIENDO_REBUILD_KEEP_AUDIT) ${rebuild.keepingAudit.perSecond}/s (${pct(ratio(rebuild.keepingAudit.perSecond, rebuild.scan.perSecond))})` : ''}`,
+      detail: `${rebuild.rebuild.perSecond} vs ${rebuild.scan.perSecond} events/s; without the snapshots for asOf ${rebuild.withoutSnapshots.perSecond}/s (${pct(ratio(rebuild.withoutSnapshots.perSecond, rebuild.scan.perSecond))})${rebuild.inOneThread ? `; with them taken by the rebuild's own thread ${rebuild.inOneThread.perSecond}/s (${pct(ratio(rebuild.inOneThread.perSecond, rebuild.scan.perSecond))})` : ''}${rebuild.keepingAudit ? `; keeping the audit log (TIENDO_REBUILD_KEEP_AUDIT) ${rebuild.keepingAudit.perSecond}/s (${pct(ratio(rebuild.keepingAudit.perSecond, rebuild.scan.perSecond))})` : ''}${rebuild.viewsAlone ? `; the views alone (audit log kept, no snapshots) ${rebuild.viewsAlone.perSecond}/s (${pct(ratio(rebuild.viewsAlone.perSecond, rebuild.scan.perSecond))})` : ''}`,
     },
     {
       what: 'append → visible in a view, under load (64 clients)', bar: 'p99 ≤ 50 ms',

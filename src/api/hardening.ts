@@ -290,6 +290,15 @@ export function verifierFor(app: Pick<App, 'config' | 'secret'>): TokenVerifier 
 }
 
 /**
+ * A count as a header's text, made without V8's number-to-string cache. node turns a number header
+ * into text with that cache, which lives in the old generation: every count it had not seen (a
+ * token's `remaining` is a new one on each request) became a string promoted out of the young
+ * generation. At a fixed rate of task pages that was two thirds of what the old generation grew by,
+ * and so of how often a full collection's marking took the second core (bench/README.md, session 17).
+ */
+const headerNumber = (n: number): string => n.toFixed(0);
+
+/**
  * Registers the request hooks for /graphql, in this order: negotiate the media type (406),
  * read the token, count the request against its subject's (else its IP's) rate limit (429),
  * refuse a missing or bad token (401; 503 when the JWKS cannot be fetched), refuse a GET that
@@ -329,7 +338,8 @@ export async function registerHardening(server: FastifyInstance, app: Pick<App, 
     // The server's own refresh of a task page (page-refresh.ts) is its work, not the token's request.
     const limit = isRefresh(req) ? { isAllowed: true } as const : await limiter(req);
     if (!limit.isAllowed) {
-      reply.header('x-ratelimit-limit', limit.max).header('x-ratelimit-remaining', limit.remaining).header('x-ratelimit-reset', limit.ttlInSeconds);
+      reply.header('x-ratelimit-limit', headerNumber(limit.max)).header('x-ratelimit-remaining', headerNumber(limit.remaining))
+        .header('x-ratelimit-reset', headerNumber(limit.ttlInSeconds));
       if (limit.isExceeded) {
         return reply.code(429).header('retry-after', limit.ttlInSeconds).send(body(
           `rate limit of ${limit.max} requests a minute exceeded; retry in ${limit.ttlInSeconds} s`, ErrorCode.BAD_USER_INPUT, 'RATE_LIMITED'));

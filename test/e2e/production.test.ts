@@ -60,8 +60,20 @@ describe('the rate limit', () => {
       headers: { 'content-type': 'application/json', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
       body: JSON.stringify({ query: '{ me { id } }' }),
     });
-    return { status: res.status, retryAfter: res.headers.get('retry-after'), body: (await res.json()) as { errors?: { extensions?: { code?: string; reason?: string } }[] } };
+    return {
+      status: res.status, retryAfter: res.headers.get('retry-after'),
+      rateLimit: ['limit', 'remaining', 'reset'].map((h) => res.headers.get(`x-ratelimit-${h}`)),
+      body: (await res.json()) as { errors?: { extensions?: { code?: string; reason?: string } }[] },
+    };
   };
+
+  it('says the limit, what remains of it and the seconds until it resets, as whole numbers', async () => {
+    const t = await token({ id: 'counted-user', role: 'focal_point', unit: 'BCA' });
+    const seen: (string | null)[][] = [];
+    for (let i = 0; i < 3; i++) seen.push((await me(t)).rateLimit);
+    expect(seen.map(([limit, remaining]) => [limit, remaining])).toEqual([['5', '4'], ['5', '3'], ['5', '2']]);
+    for (const [, , reset] of seen) expect(reset).toMatch(/^\d+$/);
+  });
 
   it(`allows ${LIMIT} requests a minute per token subject, then answers 429 with Retry-After`, async () => {
     const a = await token({ id: 'busy-user', role: 'focal_point', unit: 'BCA' });
