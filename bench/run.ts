@@ -83,6 +83,11 @@ const elapsed = () => `${((performance.now() - started) / 1000).toFixed(0)} s`;
  * optimised), not the server's steady state. At ~12,000 req/s it alone was 3–6 % of the requests.
  */
 const OPEN_WARMUP_SECONDS = 1;
+/** An open loop measured after OPEN_WARMUP_SECONDS of the same loop, not counted. */
+const openLoadWarmed: typeof openLoad = async (url, token, bodies, opts) => {
+  await openLoad(url, token, bodies, { ...opts, seconds: OPEN_WARMUP_SECONDS });
+  return openLoad(url, token, bodies, opts);
+};
 /** An open loop's tail in a few words: one long run of slow windows is a backlog (a stall, or the machine short of the rate for a while). */
 const tailShape = (f: OpenLoopFigure) => (f.slowWindows === 0 ? 'no request over 20 ms'
   : `${f.slowWindows} windows of 100 ms with a request over 20 ms, the longest run ${f.longestSlowRunMs} ms, the worst at ${(f.worstWindows[0]!.atMs / 1000).toFixed(1)} s (max ${f.worstWindows[0]!.maxMs} ms)`);
@@ -181,8 +186,7 @@ async function replicaPhase(first: BenchServer, token: string, loads: Record<'tr
     const openAt = async (rate: number) => {
       const figures = {} as Record<keyof typeof loads, OpenLoopFigure>;
       for (const name of ['trivial', 'task', 'unitProgress'] as const) {
-        await openLoad(urls, token, loads[name], { rate, seconds: OPEN_WARMUP_SECONDS, connections: opts.connections });
-        const f = figures[name] = await openLoad(urls, token, loads[name], { rate, seconds: opts.seconds, connections: opts.connections });
+        const f = figures[name] = await openLoadWarmed(urls, token, loads[name], { rate, seconds: opts.seconds, connections: opts.connections });
         log(`  ${`${name} @ ${rate}/s over ${REPLICAS}`.padEnd(30)} p50 ${f.p50Ms} ms  p99 ${f.p99Ms} ms  p99.9 ${f.p999Ms} ms  max ${f.maxMs} ms  (late sends ${f.lateSends}); ${tailShape(f)}`);
       }
       return { rate, ...figures };
@@ -403,8 +407,7 @@ try {
     const fixedRate = Math.max(1, Math.round(Math.max(trivial1.perSecond, trivial2.perSecond, trivial3.perSecond) / 2));
     const open = async (label: string, bodies: Gql[]): Promise<OpenLoopFigure & { cacheHitRatio: number | null; fullCollections: number }> => {
       server.mark(`${label}, ${fixedRate} req/s open loop`);
-      await openLoad(url, token, bodies, { rate: fixedRate, seconds: OPEN_WARMUP_SECONDS, connections: CLIENTS });
-      const f = await hitRatio(() => openLoad(url, token, bodies, { rate: fixedRate, seconds: DURATION, connections: CLIENTS }));
+      const f = await hitRatio(() => openLoadWarmed(url, token, bodies, { rate: fixedRate, seconds: DURATION, connections: CLIENTS }));
       log(`  ${`${label} @ ${fixedRate}/s`.padEnd(20)} ${String(f.perSecond).padStart(7)} req/s  p50 ${f.p50Ms} ms  p99 ${f.p99Ms} ms  p99.9 ${f.p999Ms} ms  max ${f.maxMs} ms`
         + `  (late sends ${f.lateSends}${f.unanswered ? `, unanswered at the cut ${f.unanswered}` : ''}${f.non2xx || f.errors ? `, non-2xx ${f.non2xx}, errors ${f.errors}` : ''})${hitsShown(f)}\n    ${tailShape(f)}; full collections ${f.fullCollections}`);
       return f;
