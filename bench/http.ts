@@ -4,7 +4,7 @@
  * task, unitProgress and programmeDashboard queries, reportProgress mutations; one timed
  * unitProgress(asOf) in the middle of the history; the server's peak RSS. The server's response
  * cache (src/api/query-cache.ts) is on, as users get it; `NO_CACHE` headers ask it to compute afresh,
- * and `cacheCounters` reads its hits and misses from /metrics.
+ * and `counters` reads its cache hits and misses and its full collections from /metrics.
  */
 import autocannon from 'autocannon';
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -137,13 +137,12 @@ export class BenchServer {
     return memory(this.child.pid!);
   }
 
-  /** The response cache's hit and miss counters, from /metrics. */
   /**
    * The response cache's hits and misses, and the full (mark-compact) collections the server has run:
    * a full collection's marking in the middle of a fixed-rate loop is what its misses of the latency
    * bar lined up with (bench/README.md, sessions 12 and 17).
    */
-  async cacheCounters(): Promise<{ hits: number; misses: number; fullCollections: number }> {
+  async counters(): Promise<{ hits: number; misses: number; fullCollections: number }> {
     const text = await (await fetch(this.metricsUrl)).text();
     const read = (name: string) => Number(new RegExp(`^${name} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
     return {

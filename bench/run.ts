@@ -83,6 +83,8 @@ const elapsed = () => `${((performance.now() - started) / 1000).toFixed(0)} s`;
  * optimised), not the server's steady state. At ~12,000 req/s it alone was 3–6 % of the requests.
  */
 const OPEN_WARMUP_SECONDS = 1;
+/** What a measured load also says of the server (`counted`): its response cache's share of the answers (null: no queries counted), its full collections. */
+type Counted = { cacheHitRatio: number | null; fullCollections: number };
 /** An open loop measured after OPEN_WARMUP_SECONDS of the same loop, not counted. */
 const openLoadWarmed: typeof openLoad = async (url, token, bodies, opts) => {
   await openLoad(url, token, bodies, { ...opts, seconds: OPEN_WARMUP_SECONDS });
@@ -366,10 +368,10 @@ try {
      * Runs `measure` and gives the share of its queries the response cache answered (null: no queries
      * counted) and the server's full collections meanwhile.
      */
-    const hitRatio = async <T>(measure: () => Promise<T>): Promise<T & { cacheHitRatio: number | null; fullCollections: number }> => {
-      const before = await server.cacheCounters();
+    const counted = async <T>(measure: () => Promise<T>): Promise<T & Counted> => {
+      const before = await server.counters();
       const f = await measure();
-      const after = await server.cacheCounters();
+      const after = await server.counters();
       const hits = after.hits - before.hits;
       const all = hits + after.misses - before.misses;
       return { ...f, cacheHitRatio: all ? Math.round((hits / all) * 1000) / 1000 : null, fullCollections: after.fullCollections - before.fullCollections };
@@ -377,7 +379,7 @@ try {
     const hitsShown = (f: { cacheHitRatio?: number | null }) => (f.cacheHitRatio == null ? '' : `  cache hits ${(f.cacheHitRatio * 100).toFixed(1)} %`);
     const run = async (label: string, bodies: Gql[], headers?: Record<string, string>): Promise<LoadFigure> => {
       server.mark(label);
-      const f = await hitRatio(() => load(url, token, bodies, { ...opts, ...(headers ? { headers, seconds: UNCACHED_SECONDS } : {}) }));
+      const f = await counted(() => load(url, token, bodies, { ...opts, ...(headers ? { headers, seconds: UNCACHED_SECONDS } : {}) }));
       log(`  ${label.padEnd(20)} ${String(f.perSecond).padStart(7)} req/s  p50 ${f.p50Ms} ms  p99 ${f.p99Ms} ms${hitsShown(f)}${f.non2xx || f.errors ? `  non-2xx ${f.non2xx}, errors ${f.errors}` : ''}`);
       return f;
     };
@@ -405,9 +407,9 @@ try {
     // The latency bar as targets state it: an open loop at a fixed rate, half of the trivial query's
     // best rate in this run, latency from each request's scheduled send (no coordinated omission).
     const fixedRate = Math.max(1, Math.round(Math.max(trivial1.perSecond, trivial2.perSecond, trivial3.perSecond) / 2));
-    const open = async (label: string, bodies: Gql[]): Promise<OpenLoopFigure & { cacheHitRatio: number | null; fullCollections: number }> => {
+    const open = async (label: string, bodies: Gql[]): Promise<OpenLoopFigure & Counted> => {
       server.mark(`${label}, ${fixedRate} req/s open loop`);
-      const f = await hitRatio(() => openLoadWarmed(url, token, bodies, { rate: fixedRate, seconds: DURATION, connections: CLIENTS }));
+      const f = await counted(() => openLoadWarmed(url, token, bodies, { rate: fixedRate, seconds: DURATION, connections: CLIENTS }));
       log(`  ${`${label} @ ${fixedRate}/s`.padEnd(20)} ${String(f.perSecond).padStart(7)} req/s  p50 ${f.p50Ms} ms  p99 ${f.p99Ms} ms  p99.9 ${f.p999Ms} ms  max ${f.maxMs} ms`
         + `  (late sends ${f.lateSends}${f.unanswered ? `, unanswered at the cut ${f.unanswered}` : ''}${f.non2xx || f.errors ? `, non-2xx ${f.non2xx}, errors ${f.errors}` : ''})${hitsShown(f)}\n    ${tailShape(f)}; full collections ${f.fullCollections}`);
       return f;
@@ -465,7 +467,7 @@ try {
   /** A query bar's detail: its cache hits, and the same query computed every time (no-cache) against the same limit. */
   const cacheDetail = (cached: LoadFigure, uncached: LoadFigure) => `; cache hits ${pct(cached.cacheHitRatio ?? 0)}; uncached (Cache-Control: no-cache, ${http.uncached.seconds} s) `
     + `${uncached.perSecond} req/s = ${pct(ratio(uncached.perSecond, http.trivial.perSecond))} (p99 ${uncached.p99Ms} ms)`;
-  const openDetail = (f: OpenLoopFigure & { cacheHitRatio: number | null; fullCollections: number }) => `; cache hits ${pct(f.cacheHitRatio ?? 0)}; ${tailShape(f)}; full collections during it ${f.fullCollections}`;
+  const openDetail = (f: OpenLoopFigure & Counted) => `; cache hits ${pct(f.cacheHitRatio ?? 0)}; ${tailShape(f)}; full collections during it ${f.fullCollections}`;
   const GiB = 1024 ** 3;
   const bars = [
     {
