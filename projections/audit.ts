@@ -38,6 +38,11 @@ export interface AuditContext {
   taskLead: (taskId: string) => string | undefined;
   /** A unit's parent in the tree as it stands after the event. */
   parentOf: (unitId: string) => string | null | undefined;
+  /**
+   * `filedUnder(units, parentOf)` for the tree as it stands, if the caller keeps it: most events'
+   * `units` is their stream's list, the same array from one event to the next (the runner's memo).
+   */
+  filedUnder?: (units: readonly string[]) => readonly string[];
 }
 
 export interface AuditEntry {
@@ -48,7 +53,7 @@ export interface AuditEntry {
   /** The units named in its stream, this event included: the next event's `streamUnits` (shared with it, never changed). */
   streamUnits: readonly string[];
   /** The units it concerns and every unit above them: a leader of any of them may read it. */
-  filedUnder: string[];
+  filedUnder: readonly string[];
   /** A unit moved in the tree (a merger re-parents it): all filed under it is filed under these too. */
   refile: { unitId: string; under: string[] } | null;
 }
@@ -115,19 +120,24 @@ export function auditEntry(event: RecordedEvent, ctx: AuditContext): AuditEntry 
   const taskId = taskOf(event);
   const lead = taskId ? ctx.taskLead(taskId) : undefined;
   const units = lead && !streamUnits.includes(lead) ? [...streamUnits, lead] : streamUnits;
-  const filedUnder = new Set<string>();
-  for (const u of units) {
-    filedUnder.add(u);
-    for (const a of above(u, ctx.parentOf)) filedUnder.add(a);
-  }
   const moved = event.type === 'UnitReparented' && typeof data.unitId === 'string' ? data.unitId : null;
   return {
     taskId,
     units,
     streamUnits,
-    filedUnder: [...filedUnder],
+    filedUnder: ctx.filedUnder ? ctx.filedUnder(units) : filedUnder(units, ctx.parentOf),
     refile: moved ? { unitId: moved, under: above(moved, ctx.parentOf) } : null,
   };
+}
+
+/** Pure: `units` and every unit above them, each once. */
+export function filedUnder(units: readonly string[], parentOf: AuditContext['parentOf']): string[] {
+  const filed = new Set<string>();
+  for (const u of units) {
+    filed.add(u);
+    for (const a of above(u, parentOf)) filed.add(a);
+  }
+  return [...filed];
 }
 
 const taskOf = (event: RecordedEvent): string | null => {

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { type AuditContext, type AuditEntry, type AuditRecord, auditEntry, auditFacts } from '../../projections/audit.js';
+import { type AuditContext, type AuditEntry, type AuditRecord, auditEntry, auditFacts, filedUnder } from '../../projections/audit.js';
 import type { RecordedEvent } from '../eventstore/port.js';
 import { statementOf } from './statements.js';
 import type { Views } from './views.js';
@@ -84,7 +84,8 @@ export interface AuditBatch {
   records: unknown[];
   units: (number[] | { unit: number; under: number[] })[];
   blocks: [block: number, minMs: number, maxMs: number][];
-  streams: [stream: number, units: string][];
+  /** (stream, units) pairs, flat. */
+  streams: unknown[];
 }
 
 export interface AuditPage {
@@ -95,14 +96,32 @@ export interface AuditPage {
   count: () => number | Promise<number>;
 }
 
+/** Columns of an audit row, as `records` holds them flat. */
+const RECORD_WIDTH = 8;
+
+interface Filing {
+  records: unknown[];
+  units: AuditBatch['units'];
+  /** (unit, seq) pairs since the last unit moved. */
+  filed: number[];
+  blocks: Map<number, [min: number, max: number]>;
+  streams: Map<number, readonly string[]>;
+}
+
+const newFiling = (): Filing => ({ records: [], units: [], filed: [], blocks: new Map(), streams: new Map() });
+
 const INDEXES = `
 CREATE INDEX IF NOT EXISTS audit_actor ON audit (actor, seq);
 CREATE INDEX IF NOT EXISTS audit_action ON audit (action, seq);
 `;
 
 export class AuditTable {
-  /** What is kept of each event until written: not the event (held that long, every event outlived the young generation). */
-  private pending: { entry: AuditEntry; seq: number; stream: string; revision: number; facts: ReturnType<typeof auditFacts> }[] = [];
+  /**
+   * The entries filed since the last write, as the writes that file them: each event is filed when
+   * it is added (ids, blocks, units), not kept until the write — kept that long, every event's
+   * entry and facts outlived the young generation.
+   */
+  private filing = newFiling();
   /**
    * During a rebuild (`bulk`): the actor and action indexes are made once at the end, and the
    * (unit, seq) entries are kept in `loaded` in the order they come and written to audit_units
@@ -129,12 +148,20 @@ export class AuditTable {
   private names: string[] = [];
   private newNames: number[] = [];
   private joined = new WeakMap<readonly string[], string>();
+  /**
+   * A list of units → the units it is filed under, in the tree of `views` at `version`
+   * (AuditContext.filedUnder): the walk up the tree is made once per stream's list, not per event.
+   */
+  private filed = new WeakMap<readonly string[], { views: Views; version: number; units: readonly string[] }>();
+  /** A list of names → their ids: a list shared by many events (a stream's, what it is filed under) looked up once. */
+  private idLists = new WeakMap<readonly string[], number[]>();
   /** The views `add` files the current event in, read by `context` (made once: two closures per event were a tenth of `add`). */
   private views: Views | undefined;
   private readonly context: { -readonly [K in keyof AuditContext]: AuditContext[K] } = {
     streamUnits: [],
     taskLead: (taskId) => this.views!.tasks.get(taskId)?.leadUnitId,
     parentOf: (unitId) => this.views!.units.get(unitId)?.parentId,
+    filedUnder: (units) => this.filedUnderNow(units),
   };
 
   /**
@@ -178,21 +205,49 @@ export class AuditTable {
   }
 
   get hasPending(): boolean {
-    return this.pending.length > 0 || this.bulk === 'finishing';
+    return this.filing.records.length > 0 || this.bulk === 'finishing';
   }
 
   /** The event numbered `seq`, after the views applied it (their tree is the one it is filed in). */
   add(event: RecordedEvent, seq: number, views: Views): void {
     this.views = views;
-    this.context.streamUnits = this.streamUnits(event.stream);
+    const known = this.streams.get(event.stream);
+    this.context.streamUnits = known ?? this.streamUnits(event.stream);
     const entry = auditEntry(event, this.context);
-    this.streams.set(event.stream, entry.streamUnits);
-    this.pending.push({ entry, seq, stream: event.stream, revision: event.revision, facts: auditFacts(event) });
+    // A stream's list is one array until a unit is named in it: set again only when it changed.
+    if (entry.streamUnits !== known) this.streams.set(event.stream, entry.streamUnits);
+    this.fileEntry(entry, seq, event, auditFacts(event));
     // Live, the runner writes them with everything else (runner.ts: LIVE_FLUSH's events apart at most).
-    if (this.bulk && this.pending.length >= WRITE_EVERY) {
+    if (this.bulk && this.filing.records.length >= WRITE_EVERY * RECORD_WIDTH) {
       this.queue?.drain();
       this.db.transaction(() => this.write())();
     }
+  }
+
+  /** One event's entry into `filing`: its record, the units it is filed under, its block and its stream's units. */
+  private fileEntry(entry: AuditEntry, seq: number, event: RecordedEvent, facts: ReturnType<typeof auditFacts>): void {
+    const f = this.filing;
+    const atMs = instant(facts.at);
+    const stream = this.idOf(event.stream);
+    f.records.push(seq, atMs, this.idOf(facts.actorId), this.idOf(facts.action), entry.taskId === null ? null : this.idOf(entry.taskId),
+      stream, event.revision, this.idsOf(entry.units));
+    if (this.bulk) {
+      for (const unit of this.idList(entry.filedUnder)) this.load(unit, seq);
+      if (entry.refile) this.refileLoaded(this.idOf(entry.refile.unitId), entry.refile.under.map((u) => this.idOf(u)));
+    } else {
+      for (const unit of this.idList(entry.filedUnder)) f.filed.push(unit, seq);
+      if (entry.refile) {
+        // In order: what was filed under the moved unit up to here is filed under its new ancestors.
+        f.units.push(f.filed, { unit: this.idOf(entry.refile.unitId), under: entry.refile.under.map((u) => this.idOf(u)) });
+        f.filed = [];
+      }
+    }
+    const block = f.blocks.get(seq >> BLOCK_BITS);
+    if (block) {
+      block[0] = Math.min(block[0], atMs);
+      block[1] = Math.max(block[1], atMs);
+    } else f.blocks.set(seq >> BLOCK_BITS, [atMs, atMs]);
+    f.streams.set(stream, entry.streamUnits);
   }
 
   /** Whether a rebuild's load is under way or not yet written: the log is then written on this thread's connection (`write`). */
@@ -202,7 +257,7 @@ export class AuditTable {
 
   /** Writes the pending entries, and a rebuild's index at its end, inside the caller's transaction. */
   write(): void {
-    if (this.pending.length > 0) writeAudit(this.db, this.collect());
+    if (this.filing.records.length > 0) writeAudit(this.db, this.collect());
     if (this.bulk === 'finishing') {
       const sorted = this.loaded.subarray(0, this.loadedCount).sort();
       let rows: number[] = [];
@@ -222,46 +277,19 @@ export class AuditTable {
     }
   }
 
-  /** The pending entries as the writes that file them (a rebuild's (unit, seq) entries kept in `loaded` instead); none pending after. */
+  /** The entries filed since the last write, as the writes that file them (a rebuild's (unit, seq) entries kept in `loaded` instead); none filed after. */
   collect(): AuditBatch {
-    const units: AuditBatch['units'] = [];
-    const streams = new Map<number, readonly string[]>();
-    const blocks = new Map<number, [number, number]>();
-    const records: unknown[] = [];
-    let filed: number[] = [];
-    for (const { entry, seq, stream: streamName, revision, facts } of this.pending) {
-      const atMs = instant(facts.at);
-      const stream = this.idOf(streamName);
-      records.push(seq, atMs, this.idOf(facts.actorId), this.idOf(facts.action), entry.taskId === null ? null : this.idOf(entry.taskId),
-        stream, revision, this.idsOf(entry.units));
-      if (this.bulk) {
-        for (const unit of entry.filedUnder) this.load(this.idOf(unit), seq);
-        if (entry.refile) this.refileLoaded(this.idOf(entry.refile.unitId), entry.refile.under.map((u) => this.idOf(u)));
-      } else {
-        for (const unit of entry.filedUnder) filed.push(this.idOf(unit), seq);
-        if (entry.refile) {
-          // In order: what was filed under the moved unit up to here is filed under its new ancestors.
-          units.push(filed, { unit: this.idOf(entry.refile.unitId), under: entry.refile.under.map((u) => this.idOf(u)) });
-          filed = [];
-        }
-      }
-      const block = blocks.get(seq >> BLOCK_BITS);
-      if (block) {
-        block[0] = Math.min(block[0], atMs);
-        block[1] = Math.max(block[1], atMs);
-      } else blocks.set(seq >> BLOCK_BITS, [atMs, atMs]);
-      streams.set(stream, entry.streamUnits);
-    }
-    units.push(filed);
+    const f = this.filing;
+    f.units.push(f.filed);
     const batch: AuditBatch = {
       names: this.newNames.flatMap((id) => [id, this.names[id]]),
-      records,
-      units,
-      blocks: [...blocks].map(([block, [min, max]]) => [block, min, max]),
-      streams: [...streams].map(([stream, named]) => [stream, this.idsOf(named)]),
+      records: f.records,
+      units: f.units,
+      blocks: [...f.blocks].map(([block, [min, max]]) => [block, min, max]),
+      streams: [...f.streams].flatMap(([stream, named]) => [stream, this.idsOf(named)]),
     };
     this.newNames = [];
-    this.pending = [];
+    this.filing = newFiling();
     if (this.streams.size > STREAM_CACHE) {
       // This batch is the next write posted, if it goes to the writer thread.
       if (this.older.size > 0) this.evictedIn = (this.queue?.posted ?? 0) + 1;
@@ -296,7 +324,7 @@ export class AuditTable {
     this.bulk = null;
     this.loaded = new Float64Array(0);
     this.loadedCount = 0;
-    this.pending = [];
+    this.filing = newFiling();
     this.streams.clear();
     this.older.clear();
     this.evictedIn = 0;
@@ -305,6 +333,8 @@ export class AuditTable {
     this.names = [];
     this.newNames = [];
     this.joined = new WeakMap();
+    this.filed = new WeakMap();
+    this.idLists = new WeakMap();
   }
 
   /** Which event the log holds as number `seq`, if it holds one (written: the caller writes what is pending first). */
@@ -381,8 +411,24 @@ export class AuditTable {
     return unit <= Math.min(actor, kinds);
   }
 
+  /** What `units` is filed under in the views' tree as it stands: one array for as long as the tree is unchanged. */
+  private filedUnderNow(units: readonly string[]): readonly string[] {
+    const views = this.views!;
+    const version = views.treeVersion;
+    let filed = this.filed.get(units);
+    if (filed?.views !== views || filed.version !== version) this.filed.set(units, (filed = { views, version, units: filedUnder(units, this.context.parentOf) }));
+    return filed.units;
+  }
+
+  private idList(names: readonly string[]): number[] {
+    let ids = this.idLists.get(names);
+    if (ids === undefined) this.idLists.set(names, (ids = names.map((u) => this.idOf(u))));
+    return ids;
+  }
+
+  /** The units named so far in a stream not in `streams` (the caller looked there). */
   private streamUnits(stream: string): readonly string[] {
-    const known = this.streams.get(stream) ?? this.older.get(stream);
+    const known = this.older.get(stream);
     if (known) return known;
     if (this.everyStream) return [];
     const id = this.ids.get(stream);
@@ -395,7 +441,7 @@ export class AuditTable {
   /** A list of units as audit.units and audit_streams.units keep it; a stream's list is one array shared by its events (auditEntry), so it is made once. */
   private idsOf(units: readonly string[]): string {
     let ids = this.joined.get(units);
-    if (ids === undefined) this.joined.set(units, (ids = units.map((u) => this.idOf(u)).join(',')));
+    if (ids === undefined) this.joined.set(units, (ids = this.idList(units).join(',')));
     return ids;
   }
 
@@ -414,7 +460,6 @@ export function writeAudit(db: Database.Database, b: AuditBatch): void {
   const refile = statementOf(db, 'INSERT OR IGNORE INTO audit_units (unit, seq) SELECT ?, seq FROM audit_units WHERE unit = ?');
   const putBlock = statementOf(db, `INSERT INTO audit_blocks (block, min_at_ms, max_at_ms) VALUES (?, ?, ?)
     ON CONFLICT (block) DO UPDATE SET min_at_ms = min(min_at_ms, excluded.min_at_ms), max_at_ms = max(max_at_ms, excluded.max_at_ms)`);
-  const putStream = statementOf(db, 'INSERT OR REPLACE INTO audit_streams (stream, units) VALUES (?, ?)');
   insertRows(db, 'INSERT OR IGNORE INTO audit_names (id, name) VALUES', 2, b.names);
   insertRows(db, 'INSERT OR REPLACE INTO audit (seq, at_ms, actor, action, task, stream, revision, units) VALUES', 8, b.records);
   for (const op of b.units) {
@@ -422,7 +467,7 @@ export function writeAudit(db: Database.Database, b: AuditBatch): void {
     else for (const unit of op.under) refile.run(unit, op.unit);
   }
   for (const k of b.blocks) putBlock.run(k);
-  for (const st of b.streams) putStream.run(st);
+  insertRows(db, 'INSERT OR REPLACE INTO audit_streams (stream, units) VALUES', 2, b.streams);
 }
 
 /** `values` (rows of `width` columns, flat) inserted ROWS_PER_STATEMENT rows a call: one call into SQLite per row was most of the log's cost. */

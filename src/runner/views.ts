@@ -55,6 +55,8 @@ export class Views implements UnitDirectory {
 
   readonly units = new Map<string, UnitState>();
   readonly unitChildren = new Map<string, string[]>();
+  /** Changes whenever a unit is added or moves in the tree: what was worked out from the tree before is stale. */
+  treeVersion = 0;
   readonly tasks = new Map<string, TaskView>();
   readonly tasksByLead = new Map<string, Set<string>>();
   readonly tasksByCoordinator = new Map<string, Set<string>>();
@@ -153,6 +155,7 @@ export class Views implements UnitDirectory {
         const unit = row.value;
         const old = this.units.get(unit.id);
         if (!old || old.parentId !== unit.parentId) {
+          this.treeVersion++;
           if (old?.parentId) this.unitChildren.set(old.parentId, (this.unitChildren.get(old.parentId) ?? []).filter((c) => c !== unit.id));
           if (unit.parentId) this.unitChildren.set(unit.parentId, [...(this.unitChildren.get(unit.parentId) ?? []), unit.id]);
         }

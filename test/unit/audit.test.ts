@@ -3,6 +3,7 @@ import { buildSchema, parse, validate } from 'graphql';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
 import { auditEntry } from '../../projections/audit.js';
 import type { Ctx } from '../../src/api/nodes.js';
 import { auditResolvers } from '../../src/api/resolvers/audit.js';
@@ -10,6 +11,10 @@ import { type App, createApp } from '../../src/app/app.js';
 import type { CommandContext } from '../../src/app/run-command.js';
 import { loadConfig } from '../../src/config.js';
 import { TiendoError } from '../../src/errors.js';
+import type { RecordedEvent } from '../../src/eventstore/port.js';
+import { AuditTable } from '../../src/runner/audit-table.js';
+import { Views } from '../../src/runner/views.js';
+import type { UnitState } from '../../src/units/state.js';
 import type { Actor, Role } from '../../src/shared/schemas.js';
 
 /**
@@ -152,12 +157,41 @@ describe('the audit projection (projections/audit.ts)', () => {
 
   it('files a record under the units it concerns and every unit above them; a re-parented unit is refiled', () => {
     const found = auditEntry({ ...base, id: 'e3', stream: 'inspection-K2', type: 'FindingRecorded', data: { inspectionId: 'K2', unitId: '00004' } }, context([]));
-    expect(found.filedUnder.sort()).toEqual(['00004', '01', 'GOV']);
+    expect([...found.filedUnder].sort()).toEqual(['00004', '01', 'GOV']);
     expect(found.refile).toBeNull();
     const moved = auditEntry({ ...base, id: 'e4', stream: 'unit-00004', type: 'UnitReparented', data: { unitId: '00004', parentId: '79', previousParentId: '01' } },
       { ...context([]), parentOf: (u: string) => ({ ...parents, '00004': '79' })[u] ?? null });
     expect(moved.refile).toEqual({ unitId: '00004', under: ['79', 'GOV'] });
   });
+});
+
+describe('the audit table (src/runner/audit-table.ts)', () => {
+  const unit = (id: string, parentId: string | null) => ({ kind: 'unit', id, value: { id, parentId } as UnitState }) as const;
+  const finding = (seq: number): RecordedEvent => ({
+    id: `e${seq}`, stream: 'inspection-K2', revision: seq - 1, position: String(seq), type: 'FindingRecorded',
+    data: { inspectionId: 'K2', unitId: '00004' }, metadata: { actor: gov, occurredAt: '2026-01-01T00:00:00Z', correlationId: 'r' }, recordedAt: '2026-01-01T00:00:00Z',
+  });
+
+  // The units a stream's list is filed under are worked out once and kept while the tree is unchanged.
+  for (const rebuilding of [false, true]) {
+    it(`files a stream's next record under a moved unit's new ancestors${rebuilding ? ', in a rebuild' : ''}`, () => {
+      const db = new Database(':memory:');
+      const table = new AuditTable(db);
+      const views = new Views();
+      for (const u of [unit('GOV', null), unit('01', 'GOV'), unit('79', 'GOV'), unit('00004', '01')]) views.load(u);
+      table.bulkLoad(rebuilding);
+      table.add(finding(1), 1, views);
+      views.load(unit('00004', '79'));
+      table.add(finding(2), 2, views);
+      table.bulkLoad(false);
+      db.transaction(() => table.write())();
+      const seqs = (unitId: string) => table.page({ unitId, first: 10 }).rows.map((r) => r.seq);
+      expect(seqs('01')).toEqual([1]);
+      expect(seqs('79')).toEqual([2]);
+      expect(seqs('GOV')).toEqual([1, 2]);
+      db.close();
+    });
+  }
 });
 
 describe('the audit log in schemas/schema.graphql', () => {
