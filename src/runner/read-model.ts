@@ -60,7 +60,7 @@ export const rowKey = (row: Row) => `${row.kind}:${row.id}`;
  * commitment entries, blocks, the audit log and the checkpoint, written together).
  */
 export class ReadModel {
-  views = new Views();
+  views: Views;
   readonly db: Database.Database;
   readonly audit: AuditTable;
   /** Rows changed since the last flush, to be written. */
@@ -100,6 +100,7 @@ export class ReadModel {
 
   /** The read model keeps an audit log (AuditTable): all but a rebuild's snapshot thread, which folds only to take snapshots. */
   private readonly auditLog: boolean;
+  private readonly history: boolean;
   readonly follower: boolean;
 
   /**
@@ -107,16 +108,20 @@ export class ReadModel {
    * reads it (restore, asOf's snapshots and blocks) and never writes.
    * `writerThread`: live flushes and snapshots are written by a thread of their own (views-writer.ts).
    * `auditLog` (default true): false, no event is added to the audit log (rebuild-snapshots-thread.ts).
+   * `history` (default true): false, no commitment's history entry is worked out or kept (a fold that
+   * only takes snapshots: rebuild-snapshots-thread.ts).
    * `keepAuditLog` (default false): a rebuild or a load after a projection change keeps the audit log
    * when AUDIT_VERSION is unchanged, and files only the events after its checkpoint.
    */
   constructor(
     file: string, readonly decodeEvent: (r: RecordedEvent) => DomainEnvelope, private readonly log?: Logger,
-    options: { follower?: boolean; writerThread?: boolean; auditLog?: boolean; keepAuditLog?: boolean } = {},
+    options: { follower?: boolean; writerThread?: boolean; auditLog?: boolean; keepAuditLog?: boolean; history?: boolean } = {},
   ) {
-    const { follower = false, writerThread = false, auditLog = true, keepAuditLog = false } = options;
+    const { follower = false, writerThread = false, auditLog = true, keepAuditLog = false, history = true } = options;
     this.follower = follower;
     this.auditLog = auditLog;
+    this.history = history;
+    this.views = new Views(history);
     this.keepAuditLog = keepAuditLog && auditLog;
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     this.db = new Database(file);
@@ -350,7 +355,7 @@ export class ReadModel {
     for (const table of LEGACY_TABLES) this.db.exec(`DROP TABLE IF EXISTS ${table}`);
     this.db.exec('DELETE FROM rows; DELETE FROM commitments; DELETE FROM meta; DELETE FROM blocks;');
     if (!this.auditKept) this.audit.wipe();
-    this.views = new Views();
+    this.views = new Views(this.history);
     this.checkpoint = null;
     this.dirty.clear();
     this.sinceSnapshot.clear();

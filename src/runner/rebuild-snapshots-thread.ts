@@ -11,7 +11,7 @@ import { applyWrite } from './views-writer.js';
 
 /**
  * The snapshot thread of a rebuild (rebuild-snapshots.ts): the same fold into a read model held in
- * memory only (no audit log, no rows written), its snapshots written to a file of their own.
+ * memory only (no audit log, no history entries, no rows written), its snapshots written to a file of their own.
  */
 const data = workerData as SnapshotThreadData;
 const port = parentPort!;
@@ -23,7 +23,7 @@ const file = new Database(data.file);
 file.pragma('journal_mode = OFF');
 file.pragma('synchronous = OFF');
 createSnapshotsTable(file);
-const model = new ReadModel(':memory:', decodeOwn, log, { follower: true, auditLog: false });
+const model = new ReadModel(':memory:', decodeOwn, log, { follower: true, auditLog: false, history: false });
 const snapshots = new Snapshots(model, data.every, log, (snapshot) => applyWrite(file, { type: 'snapshot', snapshot }));
 let outcome: FromSnapshotThread;
 try {

@@ -1,9 +1,11 @@
 import type { Row } from './views.js';
 
 /**
- * The lines of a snapshot (snapshots.ts). A whole row: `kind TAB json(id) TAB json(row)`. A row's
- * change: `+kind TAB json(id) TAB json(fields)`, the fields that are not those of the row at the
- * snapshot before, to be laid over it. JSON text has no raw tab or newline.
+ * The lines of a snapshot (snapshots.ts), each ending in its newline. A whole row: `kind TAB json(id)
+ * TAB json(row)`. A row's change: `+kind TAB json(id) TAB json(fields)`, the fields that are not
+ * those of the row at the snapshot before, to be laid over it. JSON text has no raw tab or newline.
+ * The newline is encoded with the line: a full snapshot of a million events' read model is 77,000
+ * lines put together, and a newline apart from each doubled the pieces.
  *
  * Why changes: nine events in ten are progress reports, and each rewrote a whole task row (about
  * 1 KB: title, description, source, indicators) into the next delta to change its progress,
@@ -14,7 +16,7 @@ import type { Row } from './views.js';
 const CHANGE = 0x2b; // '+'
 const TAB = 9;
 
-const encoded = (kind: string, row: Row, json: unknown): Buffer => Buffer.from(`${kind}\t${JSON.stringify(row.id)}\t${JSON.stringify(json)}`);
+const encoded = (kind: string, row: Row, json: unknown): Buffer => Buffer.from(`${kind}\t${JSON.stringify(row.id)}\t${JSON.stringify(json)}\n`);
 
 export const wholeLine = (row: Row): Buffer => encoded(row.kind, row, row.value);
 

@@ -35,7 +35,6 @@ CREATE TABLE IF NOT EXISTS snapshots (
 );
 `;
 const deflateRawAsync = promisify(deflateRaw);
-const NEWLINE = Buffer.from('\n');
 /** A restore inflates a snapshot this much at a time, on the thread pool. */
 const INFLATE_CHUNK = 1 << 20;
 
@@ -78,6 +77,16 @@ export function createSnapshotsTable(db: Database.Database): void {
   db.exec(SCHEMA);
 }
 
+/** What a snapshot keeps of a row (Snapshots.kept). */
+interface KeptRow {
+  /** Its value at the last snapshot taken: the next delta holds its change from it (snapshot-lines.ts). */
+  value: object;
+  /** During a rebuild, its whole line, if that is up to date. */
+  line: Buffer | null;
+  /** During a rebuild, the row, if a delta holds its change and not it: encoded whole only when the next full snapshot needs it. */
+  stale: Row | null;
+}
+
 export class Snapshots {
   /** The latest snapshot taken: its seq, the full one it builds on, and how many deltas since that one. */
   private last: { seq: number; base: number; deltas: number } | null = null;
@@ -88,18 +97,15 @@ export class Snapshots {
   /** A snapshot was not written: the next one is full, so that no delta builds on a missing one. */
   private lost = false;
   /**
-   * During a rebuild nothing is written to `rows` until the end: every row's whole line is kept here,
-   * and full snapshots are put together from them (a row whose delta held a change is encoded whole
-   * again only when the next full snapshot needs it: `stale`).
+   * What is kept of each row changed since a start or a wipe (one entry a row, looked up once per
+   * snapshot it changed in). A row not here is written whole by the next delta.
    */
-  private lines: Map<string, Buffer> | null = null;
-  /** During a rebuild, rows whose kept line is out of date (a delta holds their change, not them). */
-  private readonly stale = new Map<string, Row>();
+  private readonly kept = new Map<string, KeptRow>();
   /**
-   * Each row's value at the last snapshot taken: the next delta holds a row's change from it
-   * (snapshot-lines.ts). A row not here (not changed since a start or a wipe) is written whole.
+   * During a rebuild nothing is written to `rows` until the end: every row's whole line is kept (in
+   * `kept`), and full snapshots are put together from them.
    */
-  private readonly taken = new Map<string, object>();
+  private staged = false;
 
   /** Where a snapshot goes: the read model's file, or `elsewhere`. */
   private readonly write: (snapshot: SnapshotRow) => void;
@@ -123,14 +129,14 @@ export class Snapshots {
     } : null;
     // Rows changed between that snapshot and the checkpoint are in no delta: the next one is full.
     this.lost = !!last && last.seq < this.model.seq;
-    this.taken.clear();
+    this.kept.clear();
   }
 
   wipe(): void {
     this.model.exclusive(() => this.model.db.exec(`DROP TABLE IF EXISTS snapshots; ${SCHEMA}`));
     this.last = null;
     this.lost = false;
-    this.taken.clear();
+    this.kept.clear();
   }
 
   /** The snapshots another file holds (a rebuild's snapshot thread wrote them) copied in, then picked up as `resume` does. */
@@ -148,10 +154,13 @@ export class Snapshots {
     this.resume();
   }
 
-  /** A rebuild keeps every row's line in memory (see `lines`); `false` at its end. */
+  /** A rebuild keeps every row's line in memory (see `staged`); `false` at its end. */
   staging(on: boolean): void {
-    this.lines = on ? new Map() : null;
-    this.stale.clear();
+    this.staged = on;
+    for (const kept of this.kept.values()) {
+      kept.line = null;
+      kept.stale = null;
+    }
   }
 
   /** No snapshot being written: the live runner takes one only then, so that it never waits for one. */
@@ -171,16 +180,18 @@ export class Snapshots {
     // A full snapshot holds every row whole: its changed rows are not encoded here.
     const fullDue = this.fullDue();
     for (const [key, row] of model.sinceSnapshot) {
-      const l = fullDue ? null : rowLine(row, this.taken.get(key));
-      if (l) changed.push(l, NEWLINE);
-      this.taken.set(key, row.value);
-      if (!this.lines) continue;
+      let kept = this.kept.get(key);
+      const l = fullDue ? null : rowLine(row, kept?.value);
+      if (l) changed.push(l);
+      if (kept) kept.value = row.value;
+      else this.kept.set(key, (kept = { value: row.value, line: null, stale: null }));
+      if (!this.staged) continue;
       // A rebuild keeps whole lines only: a row held as a change, or not encoded, is encoded whole
       // when a full snapshot needs it.
       if (l && !isChange(l)) {
-        this.lines.set(key, l);
-        this.stale.delete(key);
-      } else this.stale.set(key, row);
+        kept.line = l;
+        kept.stale = null;
+      } else kept.stale = row;
     }
     model.sinceSnapshot.clear();
     const taken = { seq: model.seq, position: model.views.position!, lastOccurredAt: model.views.lastOccurredAt! };
@@ -193,7 +204,7 @@ export class Snapshots {
     this.lost = false;
     this.busy = true;
     // A live full snapshot is put together by the read model's writer thread when it has one.
-    const posted = full && !this.lines && !this.elsewhere ? this.model.postFullSnapshot({ ...taken, base }) : null;
+    const posted = full && !this.staged && !this.elsewhere ? this.model.postFullSnapshot({ ...taken, base }) : null;
     this.writing = (posted ?? deflateRawAsync(full ? this.everyRow() : Buffer.concat(changed), { level: 1 }).then((blob) => {
       this.write({ ...taken, base, rows: blob });
     })).catch((error: unknown) => {
@@ -213,12 +224,16 @@ export class Snapshots {
 
   /** Every row's line: a rebuild's kept lines, or the persisted rows put together by SQLite (no row passes through JavaScript). */
   private everyRow(): Buffer {
-    if (this.lines) {
-      for (const [key, row] of this.stale) this.lines.set(key, wholeLine(row));
-      this.stale.clear();
-      const parts: Buffer[] = [];
-      for (const l of this.lines.values()) parts.push(l, NEWLINE);
-      return Buffer.concat(parts);
+    if (this.staged) {
+      const lines: Buffer[] = [];
+      for (const kept of this.kept.values()) {
+        if (kept.stale) {
+          kept.line = wholeLine(kept.stale);
+          kept.stale = null;
+        }
+        if (kept.line) lines.push(kept.line);
+      }
+      return Buffer.concat(lines);
     }
     this.model.settle();
     return everyRowText(this.model.db);

@@ -3,12 +3,16 @@ import { RowLines, isChange, rowLine, wholeLine } from '../../src/runner/snapsho
 import type { Row } from '../../src/runner/views.js';
 
 const task = (value: Record<string, unknown>) => ({ kind: 'task', id: 't-1', value }) as unknown as Row;
-const text = (line: Buffer) => line.toString();
+/** A line's text without the newline it ends in. */
+const text = (line: Buffer) => {
+  expect(line.at(-1)).toBe(10);
+  return line.toString('utf8', 0, line.length - 1);
+};
 
 /** Lines given newest first, as a restore reads a chain (newest snapshot first). */
 function restored(...lines: Buffer[]): Row[] {
   const chain = new RowLines();
-  for (const line of lines) chain.add(line, 0, line.length);
+  for (const line of lines) chain.add(line, 0, line.length - 1);
   return [...chain.each()];
 }
 
