@@ -165,10 +165,14 @@ export class Views implements UnitDirectory {
       case 'task': {
         const task = row.value;
         const before = this.tasks.get(task.id);
-        if (before && before.leadUnitId !== task.leadUnitId) this.tasksByLead.get(before.leadUnitId)?.delete(task.id);
-        index(this.tasksByLead, task.leadUnitId, task.id);
-        for (const c of before?.coordinatorIds ?? []) if (!task.coordinatorIds.includes(c)) this.tasksByCoordinator.get(c)?.delete(task.id);
-        for (const c of task.coordinatorIds) index(this.tasksByCoordinator, c, task.id);
+        // Most events (nine in ten are progress reports) leave the lead unit and the coordinators as
+        // they were (evolve keeps a field that did not change: the same array): the indexes hold already.
+        if (before?.leadUnitId !== task.leadUnitId || before.coordinatorIds !== task.coordinatorIds) {
+          if (before && before.leadUnitId !== task.leadUnitId) this.tasksByLead.get(before.leadUnitId)?.delete(task.id);
+          index(this.tasksByLead, task.leadUnitId, task.id);
+          for (const c of before?.coordinatorIds ?? []) if (!task.coordinatorIds.includes(c)) this.tasksByCoordinator.get(c)?.delete(task.id);
+          for (const c of task.coordinatorIds) index(this.tasksByCoordinator, c, task.id);
+        }
         this.tasks.set(task.id, task);
         return;
       }
