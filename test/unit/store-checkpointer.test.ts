@@ -12,7 +12,10 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-/** Events in the database file itself, the WAL left out: those a checkpoint copied there. */
+/**
+ * Events in the database file itself, the WAL left out: those a checkpoint copied there. -1: the file
+ * was copied while a checkpoint was writing it (a torn copy SQLite calls malformed), to be looked at again.
+ */
 function checkpointed(dir: string): number {
   copyFileSync(join(dir, 'events.db'), join(dir, 'copy.db'));
   const copy = new Database(join(dir, 'copy.db'), { readonly: true });
@@ -20,6 +23,9 @@ function checkpointed(dir: string): number {
     // The file as a checkpoint left it: before the first one, not even the schema is in it.
     if (!copy.prepare("SELECT 1 FROM sqlite_master WHERE name = 'events'").get()) return 0;
     return (copy.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n;
+  } catch (error) {
+    if (['SQLITE_CORRUPT', 'SQLITE_NOTADB'].includes((error as { code?: string }).code ?? '')) return -1;
+    throw error;
   } finally {
     copy.close();
   }
