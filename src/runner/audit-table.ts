@@ -461,7 +461,7 @@ export function writeAudit(db: Database.Database, b: AuditBatch): void {
   const putBlock = statementOf(db, `INSERT INTO audit_blocks (block, min_at_ms, max_at_ms) VALUES (?, ?, ?)
     ON CONFLICT (block) DO UPDATE SET min_at_ms = min(min_at_ms, excluded.min_at_ms), max_at_ms = max(max_at_ms, excluded.max_at_ms)`);
   insertRows(db, 'INSERT OR IGNORE INTO audit_names (id, name) VALUES', 2, b.names);
-  insertRows(db, 'INSERT OR REPLACE INTO audit (seq, at_ms, actor, action, task, stream, revision, units) VALUES', 8, b.records);
+  insertRows(db, 'INSERT OR REPLACE INTO audit (seq, at_ms, actor, action, task, stream, revision, units) VALUES', RECORD_WIDTH, b.records);
   for (const op of b.units) {
     if (Array.isArray(op)) insertRows(db, putUnits, 2, op);
     else for (const unit of op.under) refile.run(unit, op.unit);
