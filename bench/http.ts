@@ -140,14 +140,18 @@ export class BenchServer {
   /**
    * The response cache's hits and misses, and the full (mark-compact) collections the server has run:
    * a full collection's marking in the middle of a fixed-rate loop is what its misses of the latency
-   * bar lined up with (bench/README.md, sessions 12 and 17).
+   * bar lined up with (bench/README.md, sessions 12 and 17). And how late the server's event loop ran
+   * since the last read (prom-client resets that histogram at each): a stall of the server shows there,
+   * one of the machine or of the load generator does not.
    */
-  async counters(): Promise<{ hits: number; misses: number; fullCollections: number }> {
+  async counters(): Promise<{ hits: number; misses: number; fullCollections: number; eventLoopDelay: { p99Ms: number; maxMs: number } }> {
     const text = await (await fetch(this.metricsUrl)).text();
-    const read = (name: string) => Number(new RegExp(`^${name} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+    const read = (name: string) => Number(new RegExp(`^${name} ([\\d.e+-]+)`, 'm').exec(text)?.[1] ?? 0);
+    const ms = (name: string) => Math.round(read(name) * 10_000) / 10;
     return {
       hits: read('tiendo_query_cache_hits_total'), misses: read('tiendo_query_cache_misses_total'),
       fullCollections: read('tiendo_nodejs_gc_duration_seconds_count\\{kind="major"\\}'),
+      eventLoopDelay: { p99Ms: ms('tiendo_nodejs_eventloop_lag_p99_seconds'), maxMs: ms('tiendo_nodejs_eventloop_lag_max_seconds') },
     };
   }
 

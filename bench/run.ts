@@ -84,12 +84,18 @@ const elapsed = () => `${((performance.now() - started) / 1000).toFixed(0)} s`;
  */
 const OPEN_WARMUP_SECONDS = 1;
 /** What a measured load also says of the server (`counted`): its response cache's share of the answers (null: no queries counted), its full collections. */
-type Counted = { cacheHitRatio: number | null; fullCollections: number };
+type Counted = {
+  cacheHitRatio: number | null; fullCollections: number;
+  /** The server's event loop, how late it ran during the load (10 ms resolution: an idle loop reads about 10 ms). Absent before session 19. */
+  eventLoopDelay?: { p99Ms: number; maxMs: number };
+};
 /** An open loop measured after OPEN_WARMUP_SECONDS of the same loop, not counted. */
 const openLoadWarmed: typeof openLoad = async (url, token, bodies, opts) => {
   await openLoad(url, token, bodies, { ...opts, seconds: OPEN_WARMUP_SECONDS });
   return openLoad(url, token, bodies, opts);
 };
+/** The server's own event loop during a load: whether a stall the client saw was the server's. */
+const serverLoop = (f: Counted) => (f.eventLoopDelay ? `the server's event loop late by p99 ${f.eventLoopDelay.p99Ms} ms, max ${f.eventLoopDelay.maxMs} ms (10 ms resolution)` : '');
 /** An open loop's tail in a few words: one long run of slow windows is a backlog (a stall, or the machine short of the rate for a while). */
 const tailShape = (f: OpenLoopFigure) => (f.slowWindows === 0 ? 'no request over 20 ms'
   : `${f.slowWindows} windows of 100 ms with a request over 20 ms, the longest run ${f.longestSlowRunMs} ms, the worst at ${(f.worstWindows[0]!.atMs / 1000).toFixed(1)} s (max ${f.worstWindows[0]!.maxMs} ms)`);
@@ -374,7 +380,10 @@ try {
       const after = await server.counters();
       const hits = after.hits - before.hits;
       const all = hits + after.misses - before.misses;
-      return { ...f, cacheHitRatio: all ? Math.round((hits / all) * 1000) / 1000 : null, fullCollections: after.fullCollections - before.fullCollections };
+      return {
+        ...f, cacheHitRatio: all ? Math.round((hits / all) * 1000) / 1000 : null, fullCollections: after.fullCollections - before.fullCollections,
+        eventLoopDelay: after.eventLoopDelay,
+      };
     };
     const hitsShown = (f: { cacheHitRatio?: number | null }) => (f.cacheHitRatio == null ? '' : `  cache hits ${(f.cacheHitRatio * 100).toFixed(1)} %`);
     const run = async (label: string, bodies: Gql[], headers?: Record<string, string>): Promise<LoadFigure> => {
@@ -411,7 +420,7 @@ try {
       server.mark(`${label}, ${fixedRate} req/s open loop`);
       const f = await counted(() => openLoadWarmed(url, token, bodies, { rate: fixedRate, seconds: DURATION, connections: CLIENTS }));
       log(`  ${`${label} @ ${fixedRate}/s`.padEnd(20)} ${String(f.perSecond).padStart(7)} req/s  p50 ${f.p50Ms} ms  p99 ${f.p99Ms} ms  p99.9 ${f.p999Ms} ms  max ${f.maxMs} ms`
-        + `  (late sends ${f.lateSends}${f.unanswered ? `, unanswered at the cut ${f.unanswered}` : ''}${f.non2xx || f.errors ? `, non-2xx ${f.non2xx}, errors ${f.errors}` : ''})${hitsShown(f)}\n    ${tailShape(f)}; full collections ${f.fullCollections}`);
+        + `  (late sends ${f.lateSends}${f.unanswered ? `, unanswered at the cut ${f.unanswered}` : ''}${f.non2xx || f.errors ? `, non-2xx ${f.non2xx}, errors ${f.errors}` : ''})${hitsShown(f)}\n    ${tailShape(f)}; full collections ${f.fullCollections}; ${serverLoop(f)}`);
       return f;
     };
     const fixed = { rate: fixedRate, trivial: await open('{ __typename }', trivialBody), task: await open('task', taskBodies), unitProgress: await open('unitProgress', progressBodies) };
@@ -467,7 +476,7 @@ try {
   /** A query bar's detail: its cache hits, and the same query computed every time (no-cache) against the same limit. */
   const cacheDetail = (cached: LoadFigure, uncached: LoadFigure) => `; cache hits ${pct(cached.cacheHitRatio ?? 0)}; uncached (Cache-Control: no-cache, ${http.uncached.seconds} s) `
     + `${uncached.perSecond} req/s = ${pct(ratio(uncached.perSecond, http.trivial.perSecond))} (p99 ${uncached.p99Ms} ms)`;
-  const openDetail = (f: OpenLoopFigure & Counted) => `; cache hits ${pct(f.cacheHitRatio ?? 0)}; ${tailShape(f)}; full collections during it ${f.fullCollections}`;
+  const openDetail = (f: OpenLoopFigure & Counted) => `; cache hits ${pct(f.cacheHitRatio ?? 0)}; ${tailShape(f)}; full collections during it ${f.fullCollections}; ${serverLoop(f)}`;
   const GiB = 1024 ** 3;
   const bars = [
     {
