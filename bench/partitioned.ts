@@ -15,7 +15,8 @@ import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { decodeOwn } from '../src/events.js';
-import type { EventStore, RecordedEvent } from '../src/eventstore/port.js';
+import type { EventStore } from '../src/eventstore/port.js';
+import { type EventRow, READ_COLUMNS, toRecorded } from '../src/eventstore/sqlite.js';
 import { ReadModel } from '../src/runner/read-model.js';
 import { rebuild } from '../src/runner/rebuild.js';
 import { Snapshots, createSnapshotsTable } from '../src/runner/snapshots.js';
@@ -45,15 +46,10 @@ export async function partitionedRebuild(eventsFile: string, dir: string, parts:
 /** A store that reads back, in order, only the events of one partition's streams (by their last character). */
 function partitionStore(file: string, part: number, parts: number): Pick<EventStore, 'readAll' | 'comparePositions'> & { close(): void } {
   const db = new Database(file, { readonly: true });
-  const page = db.prepare<[number], { position: number; id: string; stream: string; revision: number; type: string; data: string; metadata: string; recorded_at: string }>(
-    `SELECT position, id, stream, revision, type, data, metadata, recorded_at FROM events
-     WHERE position > ? AND unicode(substr(stream, -1)) % ${parts} = ${part} ORDER BY position LIMIT 1000`);
+  const page = db.prepare<[number], EventRow>(
+    `SELECT ${READ_COLUMNS} FROM events WHERE position > ? AND unicode(substr(stream, -1)) % ${parts} = ${part} ORDER BY position LIMIT 1000`);
   return {
-    readAll: async (options = {}) => page.all(options.fromPosition === undefined || options.fromPosition === 'start' ? 0 : Number(options.fromPosition))
-      .map((r): RecordedEvent => ({
-        id: r.id, stream: r.stream, revision: r.revision, position: String(r.position), type: r.type,
-        data: JSON.parse(r.data), metadata: JSON.parse(r.metadata), recordedAt: r.recorded_at,
-      })),
+    readAll: async (options = {}) => page.all(options.fromPosition === undefined || options.fromPosition === 'start' ? 0 : Number(options.fromPosition)).map(toRecorded),
     comparePositions: (a, b) => Number(a) - Number(b),
     close: () => db.close(),
   };

@@ -25,7 +25,7 @@ import { decode } from '../src/events.js';
 import type { RecordedEvent } from '../src/eventstore/port.js';
 import { Views } from '../src/runner/views.js';
 import type { ExpectedRevision } from '../src/eventstore/port.js';
-import { SqliteEventStore } from '../src/eventstore/sqlite.js';
+import { READ_COLUMNS, SqliteEventStore } from '../src/eventstore/sqlite.js';
 import { ProjectionRunner } from '../src/runner/runner.js';
 import { SNAPSHOT_EVERY } from '../src/runner/snapshots.js';
 import { generate } from './generate.js';
@@ -36,8 +36,6 @@ import { HISTORY_END_MS, HISTORY_START_MS, pool } from './workload.js';
 /** Threads of the partitioned rebuild (partitioned.ts): one a core of the machines this bench ran on. */
 const PARTITIONS = 2;
 
-/** The columns the adapter's reads return (not the hash chain's). */
-const READ_COLUMNS = 'position, id, stream, revision, type, data, metadata, recorded_at';
 
 /** Every row of the event table in position order, each data and metadata JSON.parse'd: the limit of a rebuild. */
 export function rawScan(file: string): Figure {

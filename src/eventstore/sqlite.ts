@@ -12,7 +12,8 @@ import type {
 import { assertEventJson, validateAppendShape } from './validate.js';
 import { StoreWriter } from './writer.js';
 
-interface EventRow {
+/** An event as the events table holds it (the columns of READ_COLUMNS). */
+export interface EventRow {
   position: number; id: string; stream: string; revision: number; type: string;
   data: string; metadata: string; recorded_at: string;
 }
@@ -39,7 +40,7 @@ CREATE TABLE IF NOT EXISTS events (
 );`;
 
 /** What reads return (not the hash columns: only verify.ts reads those). */
-const COLUMNS = 'position, id, stream, revision, type, data, metadata, recorded_at';
+export const READ_COLUMNS = 'position, id, stream, revision, type, data, metadata, recorded_at';
 const PAGE = 1000;
 /** A live subscription wakes at least this often, appended to or not. */
 const POLL_MS = 1000;
@@ -85,7 +86,8 @@ const WRITER_IN_FLIGHT = 2;
 const WRITER_EAGER_BATCH = 32;
 const CHECKPOINT_BACKSTOP_PAGES = 16_000;
 
-function toRecorded(r: EventRow): RecordedEvent {
+/** A row of the events table as the event it stores. */
+export function toRecorded(r: EventRow): RecordedEvent {
   return {
     id: r.id, stream: r.stream, revision: r.revision, position: String(r.position), type: r.type,
     data: JSON.parse(r.data), metadata: JSON.parse(r.metadata), recordedAt: r.recorded_at,
@@ -163,20 +165,20 @@ export class SqliteEventStore implements EventStore {
       // Prepared only where this connection writes: with the writer thread, its own connection does.
       write: this.writer ? null : writeStatements(this.db),
       streamFwd: this.db.prepare<[string, number, number], EventRow>(
-        `SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision ASC LIMIT ?`),
+        `SELECT ${READ_COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision ASC LIMIT ?`),
       // Without a LIMIT parameter: a bound LIMIT makes each run several times slower (measured: ~60 µs
       // against ~6 µs for the empty read of a stream's new events that every command makes).
       streamFwdAll: this.db.prepare<[string, number], EventRow>(
-        `SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision ASC`),
+        `SELECT ${READ_COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision ASC`),
       streamBwd: this.db.prepare<[string, number, number], EventRow>(
-        `SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`),
+        `SELECT ${READ_COLUMNS} FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`),
       allFwd: this.db.prepare<[number, number], EventRow>(
-        `SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position ASC LIMIT ?`),
+        `SELECT ${READ_COLUMNS} FROM events WHERE position > ? ORDER BY position ASC LIMIT ?`),
       /** A subscription's page: the LIMIT written in, for the reason above. */
       allFwdPage: this.db.prepare<[number], EventRow>(
-        `SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position ASC LIMIT ${PAGE}`),
+        `SELECT ${READ_COLUMNS} FROM events WHERE position > ? ORDER BY position ASC LIMIT ${PAGE}`),
       allBwd: this.db.prepare<[number, number], EventRow>(
-        `SELECT ${COLUMNS} FROM events WHERE position < ? ORDER BY position DESC LIMIT ?`),
+        `SELECT ${READ_COLUMNS} FROM events WHERE position < ? ORDER BY position DESC LIMIT ?`),
       dataVersion: this.db.prepare<[], number>('PRAGMA data_version').pluck(),
     };
   }
@@ -193,7 +195,7 @@ export class SqliteEventStore implements EventStore {
       if (hasHash()) return;
       this.db.exec('ALTER TABLE events ADD COLUMN prev_hash TEXT; ALTER TABLE events ADD COLUMN hash TEXT;');
       const update = this.db.prepare('UPDATE events SET prev_hash = ?, hash = ? WHERE position = ?');
-      const page = this.db.prepare<[number], EventRow>(`SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT 5000`);
+      const page = this.db.prepare<[number], EventRow>(`SELECT ${READ_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT 5000`);
       let prev = GENESIS_HASH;
       for (let after = 0, rows = page.all(after); rows.length > 0; rows = page.all(after)) {
         for (const r of rows) {
