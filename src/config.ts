@@ -66,6 +66,8 @@ export const Config = z.object({
   TIENDO_REBUILD_SNAPSHOT_THREAD: flag.default(true),
   /** A rebuild (or a start after a projection change) keeps the audit log when its own version is unchanged (src/runner/read-model.ts, AUDIT_VERSION). */
   TIENDO_REBUILD_KEEP_AUDIT: flag.default(false),
+  /** Threads a rebuild that keeps the audit log folds in, each the streams of its own (src/runner/rebuild-partitioned.ts); 1: one. */
+  TIENDO_REBUILD_PARTITIONS: z.coerce.number().int().min(1).max(16).default(1),
   /** The SQLite store's WAL checkpoints in a thread of their own (src/eventstore/checkpointer.ts); 0: by the appending connection. */
   TIENDO_STORE_CHECKPOINT_THREAD: flag.default(true),
   /** The SQLite store's group commits written by a thread of their own (src/eventstore/writer.ts); 0: on the event loop. */

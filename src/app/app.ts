@@ -55,7 +55,7 @@ export async function createApp(config: Config, log?: Logger, options: { viewsFi
   const store = await openStore(config);
   const runner = new ProjectionRunner(store, options.viewsFile ?? join(viewsDir, 'views.db'), log, undefined, {
     worker: config.TIENDO_RUNNER_WORKER, writerThread: config.TIENDO_VIEWS_WRITER_THREAD, snapshotThread: config.TIENDO_REBUILD_SNAPSHOT_THREAD,
-    keepAuditLog: config.TIENDO_REBUILD_KEEP_AUDIT,
+    keepAuditLog: config.TIENDO_REBUILD_KEEP_AUDIT, rebuildPartitions: config.TIENDO_REBUILD_PARTITIONS,
   });
   const directory = () => runner.views;
   const integrity = new IntegrityMonitor(store, log);

@@ -47,6 +47,21 @@ CREATE TABLE IF NOT EXISTS blocks (
 
 export interface AppliedNotice extends Applied { event: DomainEnvelope }
 
+interface Block { afterPosition: string | null; minOccurredAt: string }
+
+/** What `adopt` takes: every row, commitment change and block of the events up to `seq`, at `position`. */
+export interface Folded {
+  rows: Row[];
+  commitments: HistoryEntry[];
+  seq: number;
+  position: string | null;
+  lastOccurredAt: string | null;
+  unreadable: number;
+  /** Blocks complete, and the one being counted. */
+  blocks: (Block & { lastSeq: number; lastPosition: string })[];
+  block: Block;
+}
+
 /** A kept audit log (TIENDO_REBUILD_KEEP_AUDIT) that is not of the store's history: the rebuild stops, writing no checkpoint. */
 export class AuditLogMismatchError extends Error {
   override name = 'AuditLogMismatchError';
@@ -77,9 +92,9 @@ export class ReadModel {
   seq = 0;
   unreadable = 0;
   /** The block being counted: the position before its first event and the earliest instant so far. */
-  private block: { afterPosition: string | null; minOccurredAt: string } = { afterPosition: null, minOccurredAt: '9999' };
+  private block: Block = { afterPosition: null, minOccurredAt: '9999' };
   /** Blocks complete, not yet written. */
-  private newBlocks: { lastSeq: number; afterPosition: string | null; lastPosition: string; minOccurredAt: string }[] = [];
+  private newBlocks: Folded['blocks'] = [];
   /** The writer thread (views-writer.ts), when flushes are written off this one. */
   private readonly writer: ViewsWriter | undefined;
   /** TIENDO_REBUILD_KEEP_AUDIT: a wipe keeps the audit log when its own version is unchanged (keptAudit). */
@@ -217,6 +232,27 @@ export class ReadModel {
   }
 
   /**
+   * The fold of a partitioned rebuild (rebuild-partitioned.ts), after a wipe that kept the audit log up
+   * to its last event: taken as this model's own, as if it had applied every event. `bulkLoad(false)`
+   * and `flush` then write it as they write a rebuild's.
+   */
+  adopt(folded: Folded): void {
+    if (this.auditKept?.seq !== folded.seq) throw new Error(`a partitioned rebuild of ${folded.seq} events needs the audit log kept up to them`);
+    this.auditKept = null;
+    // Units first, as `restore` loads them.
+    for (const row of folded.rows) if (row.kind === 'unit') this.views.load(row);
+    for (const row of folded.rows) if (row.kind !== 'unit') this.views.load(row);
+    this.views.position = folded.position;
+    this.views.lastOccurredAt = folded.lastOccurredAt;
+    this.seq = folded.seq;
+    this.pending = folded.seq;
+    this.unreadable += folded.unreadable;
+    this.newCommitments = folded.commitments;
+    this.newBlocks = folded.blocks;
+    this.block = folded.block;
+  }
+
+  /**
    * A load from nothing starts (`true`, after wipe: a rebuild, or a live catch-up from nothing) or has
    * applied its last event (`false`, before its flush). `snapshotsHere` false: its snapshots are taken
    * by a thread of their own (rebuild-snapshots.ts), and the rows they would need are not tracked.
@@ -339,7 +375,7 @@ export class ReadModel {
    * The audit log a wipe may keep (`keepAuditLog`): written by this version of its projection, up to
    * the last flush's event (meta as it left it: every flush writes the log with it).
    */
-  private keptAudit(): { seq: number; stream: string; revision: number } | null {
+  keptAuditLog(): { seq: number; stream: string; revision: number } | null {
     if (!this.keepAuditLog || this.meta('auditVersion') !== AUDIT_VERSION) return null;
     const seq = Number(this.meta('seq') ?? 0);
     const last = seq > 0 ? this.audit.at(seq) : undefined;
@@ -349,7 +385,7 @@ export class ReadModel {
   /** Starts over from nothing: every table emptied, old ones dropped; the audit log kept if it can be (keptAudit). */
   wipe(): void {
     this.writer?.drain();
-    this.auditKept = this.keptAudit();
+    this.auditKept = this.keptAuditLog();
     this.keptAuditEvents = this.auditKept?.seq ?? 0;
     if (this.auditKept) this.log?.info({ events: this.auditKept.seq }, 'audit log kept: its projection did not change');
     for (const table of LEGACY_TABLES) this.db.exec(`DROP TABLE IF EXISTS ${table}`);

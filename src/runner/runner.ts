@@ -13,6 +13,7 @@ import { SNAPSHOT_EVERY, Snapshots } from './snapshots.js';
 import { AsOf } from './as-of.js';
 import { rebuild } from './rebuild.js';
 import { type SnapshotThreadData, rebuildBesideSnapshotThread } from './rebuild-snapshots.js';
+import { type PartitionPlan, planPartitions, rebuildPartitioned } from './rebuild-partitioned.js';
 import { TaskHistories } from './task-histories.js';
 import { type Batch, WorkerHost } from './worker-host.js';
 
@@ -63,6 +64,7 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
   private readonly host: WorkerHost | undefined;
   private workerUnreadable = 0;
   private readonly snapshotThreads: boolean;
+  private readonly rebuildPartitions: number;
   caughtUp = false;
   readonly ready: Promise<void>;
   private markReady!: () => void;
@@ -79,19 +81,25 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
    * (rebuild-snapshots.ts) where they can be; false, by the rebuild's thread.
    * `keepAuditLog` (TIENDO_REBUILD_KEEP_AUDIT, default false): a rebuild, or a start after a projection
    * change, keeps the audit log when its own version is unchanged (ReadModel, AUDIT_VERSION).
+   * `rebuildPartitions` (TIENDO_REBUILD_PARTITIONS, default 1): a rebuild that keeps the audit log
+   * folds in this many threads, each the streams of its own (rebuild-partitioned.ts), where it can.
    */
   constructor(
     private readonly store: EventStore, private readonly file: string, private readonly log?: Logger,
     decodeEvent: (r: RecordedEvent) => DomainEnvelope = decode,
-    options: { snapshotEvery?: number; worker?: boolean; writerThread?: boolean; snapshotThread?: boolean; keepAuditLog?: boolean } = {},
+    options: {
+      snapshotEvery?: number; worker?: boolean; writerThread?: boolean; snapshotThread?: boolean; keepAuditLog?: boolean; rebuildPartitions?: number;
+    } = {},
   ) {
     super();
     this.snapshotThreads = options.snapshotThread ?? true;
+    this.rebuildPartitions = options.rebuildPartitions ?? 1;
     const sqlite = store.name === 'sqlite' ? store as SqliteEventStore : undefined;
     if (options.worker && !sqlite) log?.warn({ store: store.name }, 'TIENDO_RUNNER_WORKER applies to the SQLite store only: projections run in this thread');
     if (options.worker && sqlite && sqlite.file !== ':memory:' && file !== ':memory:' && decodeEvent === decode) {
       this.host = new WorkerHost({
-        eventsFile: sqlite.file, viewsFile: file, snapshotEvery: options.snapshotEvery, keepAuditLog: options.keepAuditLog, logLevel: log?.level ?? 'silent',
+        eventsFile: sqlite.file, viewsFile: file, snapshotEvery: options.snapshotEvery, keepAuditLog: options.keepAuditLog,
+        rebuildPartitions: this.rebuildPartitions, logLevel: log?.level ?? 'silent',
       }, {
         batch: (b) => this.applyBatch(b),
         caughtUp: () => this.nowCaughtUp(),
@@ -342,10 +350,28 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
     }
     await this.stop(false);
     this.asOfViews.clear();
+    const partitions = this.partitionPlan();
+    if (partitions) return rebuildPartitioned(this.model, this.snapshots, partitions, { onProgress }, this.log);
     const thread = await this.snapshotThread();
     return thread
       ? rebuildBesideSnapshotThread(this.model, this.snapshots, this.store, thread, { onProgress }, this.log)
       : rebuild(this.model, this.snapshots, this.store, { onProgress });
+  }
+
+  /**
+   * A partitioned rebuild's plan, when one is asked for (`rebuildPartitions`) and can be: a SQLite store
+   * on disk whose events are decoded by the default registry (the threads have no other), its
+   * positions its events' numbers, and the audit log kept up to its last event (planPartitions).
+   */
+  private partitionPlan(): PartitionPlan | null {
+    if (this.rebuildPartitions < 2) return null;
+    const sqlite = this.store.name === 'sqlite' ? this.store as SqliteEventStore : undefined;
+    const plan = !sqlite || sqlite.file === ':memory:' || this.decodeStored !== decodeOwn
+      ? 'the store is not a SQLite file read by the default registry'
+      : planPartitions(sqlite.file, this.rebuildPartitions, this.model.keptAuditLog());
+    if (typeof plan !== 'string') return plan;
+    this.log?.info({ partitions: this.rebuildPartitions, reason: plan }, 'rebuild not partitioned');
+    return null;
   }
 
   /**

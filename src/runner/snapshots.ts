@@ -1,5 +1,5 @@
 import { promisify } from 'node:util';
-import { createInflateRaw, deflateRaw } from 'node:zlib';
+import { constants, createInflateRaw, deflateRaw } from 'node:zlib';
 import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { type Row, Views } from './views.js';
@@ -35,6 +35,10 @@ CREATE TABLE IF NOT EXISTS snapshots (
 );
 `;
 const deflateRawAsync = promisify(deflateRaw);
+const WHOLE = { level: 1 };
+const PIECE = { level: 1, finishFlush: constants.Z_SYNC_FLUSH };
+/** What ends a snapshot put together from pieces (Snapshots' `piece`): an empty final block. */
+export const LAST_BLOCK = Buffer.from([0x03, 0x00]);
 /** A restore inflates a snapshot this much at a time, on the thread pool. */
 const INFLATE_CHUNK = 1 << 20;
 
@@ -110,10 +114,15 @@ export class Snapshots {
   /** Where a snapshot goes: the read model's file, or `elsewhere`. */
   private readonly write: (snapshot: SnapshotRow) => void;
 
-  /** `elsewhere`: where snapshots go instead of the read model's file (a rebuild's snapshot thread writes to the rebuilt one's). */
+  /**
+   * `elsewhere`: where snapshots go instead of the read model's file (a rebuild's snapshot thread writes
+   * to the rebuilt one's). `piece`: each is one partition's piece of a snapshot (rebuild-partitioned.ts),
+   * deflated to be continued by the next piece: ended by a sync flush, not a final block. Raw deflate
+   * pieces so ended, put one after another and closed by an empty final block, are one deflate stream.
+   */
   constructor(
     private readonly model: ReadModel, readonly every: number, private readonly log?: Logger,
-    private readonly elsewhere?: (snapshot: SnapshotRow) => void,
+    private readonly elsewhere?: (snapshot: SnapshotRow) => void, private readonly piece = false,
   ) {
     this.write = elsewhere ?? ((snapshot) => model.putSnapshot(snapshot));
     createSnapshotsTable(model.db);
@@ -173,8 +182,12 @@ export class Snapshots {
     return this.model.seq - (this.last?.seq ?? 0) >= this.every && !!views.position && !!views.lastOccurredAt;
   }
 
-  /** A snapshot of the read model as it stands: the rows changed since the last one, or every row. */
-  async take(): Promise<void> {
+  /**
+   * A snapshot of the read model as it stands: the rows changed since the last one, or every row.
+   * `at`: the number, position and instant it is filed under, when not the model's own (a partition's
+   * piece of the snapshot at a global position: rebuild-partition-thread.ts).
+   */
+  async take(at?: Pick<SnapshotRow, 'seq' | 'position' | 'lastOccurredAt'>): Promise<void> {
     const { model } = this;
     const changed: Buffer[] = [];
     // A full snapshot holds every row whole: its changed rows are not encoded here.
@@ -194,7 +207,7 @@ export class Snapshots {
       } else kept.stale = row;
     }
     model.sinceSnapshot.clear();
-    const taken = { seq: model.seq, position: model.views.position!, lastOccurredAt: model.views.lastOccurredAt! };
+    const taken = at ?? { seq: model.seq, position: model.views.position!, lastOccurredAt: model.views.lastOccurredAt! };
     // One compression at a time on the thread pool (bounds the memory held); its outcome decides below.
     await this.writing;
     // Also full when the snapshot before was lost meanwhile: the delta built above would build on it.
@@ -205,7 +218,7 @@ export class Snapshots {
     this.busy = true;
     // A live full snapshot is put together by the read model's writer thread when it has one.
     const posted = full && !this.staged && !this.elsewhere ? this.model.postFullSnapshot({ ...taken, base }) : null;
-    this.writing = (posted ?? deflateRawAsync(full ? this.everyRow() : Buffer.concat(changed), { level: 1 }).then((blob) => {
+    this.writing = (posted ?? deflateRawAsync(full ? this.everyRow() : Buffer.concat(changed), this.piece ? PIECE : WHOLE).then((blob) => {
       this.write({ ...taken, base, rows: blob });
     })).catch((error: unknown) => {
       this.lost = true;

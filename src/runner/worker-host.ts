@@ -15,6 +15,8 @@ export interface WorkerData {
   snapshotEvery: number | undefined;
   /** TIENDO_REBUILD_KEEP_AUDIT (ProjectionRunner's `keepAuditLog`). */
   keepAuditLog: boolean | undefined;
+  /** TIENDO_REBUILD_PARTITIONS (ProjectionRunner's `rebuildPartitions`). */
+  rebuildPartitions: number;
   logLevel: string;
   /** false: load nothing, follow nothing (a `tiendo rebuild` asks for the rebuild next). */
   follow: boolean;

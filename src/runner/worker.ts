@@ -22,7 +22,7 @@ const send = (m: FromWorker) => port.postMessage(m);
 const log = pino({ level: data.logLevel, base: { service: 'tiendo', thread: 'projections' } });
 const store = new SqliteEventStore(data.eventsFile);
 const runner = new ProjectionRunner(store, data.viewsFile, log, undefined, {
-  snapshotEvery: data.snapshotEvery, writerThread: false, keepAuditLog: data.keepAuditLog,
+  snapshotEvery: data.snapshotEvery, writerThread: false, keepAuditLog: data.keepAuditLog, rebuildPartitions: data.rebuildPartitions,
 });
 /**
  * Fault injection for the e2e test of a dying worker (test/e2e/runner-worker.test.ts), read only
