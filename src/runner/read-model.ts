@@ -97,7 +97,7 @@ export class ReadModel {
   private newBlocks: Folded['blocks'] = [];
   /** The writer thread (views-writer.ts), when flushes are written off this one. */
   private readonly writer: ViewsWriter | undefined;
-  /** TIENDO_REBUILD_KEEP_AUDIT: a wipe keeps the audit log when its own version is unchanged (keptAudit). */
+  /** TIENDO_REBUILD_KEEP_AUDIT: a wipe keeps the audit log when its own version is unchanged (keptAuditLog). */
   private readonly keepAuditLog: boolean;
   /**
    * The audit log kept by the last wipe: it holds every event up to `seq`, the last one of `stream`
@@ -382,7 +382,7 @@ export class ReadModel {
     return last ? { seq, ...last } : null;
   }
 
-  /** Starts over from nothing: every table emptied, old ones dropped; the audit log kept if it can be (keptAudit). */
+  /** Starts over from nothing: every table emptied, old ones dropped; the audit log kept if it can be (keptAuditLog). */
   wipe(): void {
     this.writer?.drain();
     this.auditKept = this.keptAuditLog();

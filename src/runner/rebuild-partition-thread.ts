@@ -5,6 +5,7 @@ import type { HistoryEntry } from '../../projections/history.js';
 import { decodeOwn } from '../events.js';
 import { type EventRow, READ_COLUMNS, toRecorded } from '../eventstore/sqlite.js';
 import { BLOCK, ReadModel } from './read-model.js';
+import { PAGE } from './rebuild.js';
 import { type FromPartition, type PartitionData, partitionOf } from './rebuild-partitioned.js';
 import { Snapshots } from './snapshots.js';
 
@@ -17,8 +18,6 @@ const data = workerData as PartitionData;
 const port = parentPort!;
 const send = (m: FromPartition) => port.postMessage(m);
 const log = pino({ level: data.logLevel, base: { service: 'tiendo', thread: `rebuild-partition-${data.part}` } });
-/** Events read at a time, as rebuild.ts reads them. */
-const PAGE = 1000;
 
 async function fold(): Promise<FromPartition> {
   const db = new Database(data.eventsFile, { readonly: true });

@@ -73,9 +73,9 @@ export function planPartitions(
 ): PartitionPlan | string {
   const db = new Database(eventsFile, { readonly: true });
   try {
-    // One read: an append between the count and the last event would make them disagree.
-    const { first, last, count } = db.transaction(() => db.prepare<[], { first: number | null; last: number | null; count: number }>(
-      'SELECT min(position) AS first, max(position) AS last, (SELECT count(*) FROM events) AS count FROM events').get()!)();
+    // One statement, so one read: an append between the count and the last event would make them disagree.
+    const { first, last, count } = db.prepare<[], { first: number | null; last: number | null; count: number }>(
+      'SELECT min(position) AS first, max(position) AS last, (SELECT count(*) FROM events) AS count FROM events').get()!;
     if (count === 0 || last === null) return 'the store holds no events';
     if (first !== 1 || last !== count) return 'the store\'s positions are not its events\' numbers';
     const at = db.prepare<[number], { stream: string; revision: number }>('SELECT stream, revision FROM events WHERE position = ?').get(last)!;

@@ -3,7 +3,7 @@ import type { ReadModel } from './read-model.js';
 import type { Snapshots } from './snapshots.js';
 
 /** Events read at a time: a page is held until folded, and a smaller one lets its events die in the young generation. */
-const PAGE = 1000;
+export const PAGE = 1000;
 
 export interface RebuildOptions {
   onProgress?: (done: number) => void;
