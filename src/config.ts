@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { type DueRules, PERIOD_KINDS, type PeriodKind, defaultDueRules } from './periods/index.js';
 
@@ -64,10 +65,16 @@ export const Config = z.object({
   TIENDO_VIEWS_WRITER_THREAD: flag.default(true),
   /** A rebuild's snapshots for asOf taken by a thread of their own (src/runner/rebuild-snapshots.ts); 0: by the rebuild's thread. */
   TIENDO_REBUILD_SNAPSHOT_THREAD: flag.default(true),
-  /** A rebuild (or a start after a projection change) keeps the audit log when its own version is unchanged (src/runner/read-model.ts, AUDIT_VERSION). */
-  TIENDO_REBUILD_KEEP_AUDIT: flag.default(false),
-  /** Threads a rebuild that keeps the audit log folds in, each the streams of its own (src/runner/rebuild-partitioned.ts); 1: one. */
-  TIENDO_REBUILD_PARTITIONS: z.coerce.number().int().min(1).max(16).default(1),
+  /**
+   * A rebuild (or a start after a projection change) keeps the audit log when its own version is unchanged
+   * (src/runner/read-model.ts, AUDIT_VERSION, held to what it files by test/unit/audit-version.test.ts); 0: filed anew.
+   */
+  TIENDO_REBUILD_KEEP_AUDIT: flag.default(true),
+  /**
+   * Threads a rebuild that keeps the audit log folds in, each the streams of its own (src/runner/rebuild-partitioned.ts);
+   * 1: one. By default the cores, up to 4: each thread wants a core and memory of its own, and each reads the whole event table.
+   */
+  TIENDO_REBUILD_PARTITIONS: z.coerce.number().int().min(1).max(16).default(() => Math.min(4, availableParallelism())),
   /** The SQLite store's WAL checkpoints in a thread of their own (src/eventstore/checkpointer.ts); 0: by the appending connection. */
   TIENDO_STORE_CHECKPOINT_THREAD: flag.default(true),
   /** The SQLite store's group commits written by a thread of their own (src/eventstore/writer.ts); 0: on the event loop. */

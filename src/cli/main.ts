@@ -15,7 +15,7 @@ const usage = `tiendo — Project 06 progress tracker
   tiendo token --role R --unit U   mint a token (roles: focal_point inspector leader admin)
                [--sub ID] [--ttl 30d]
   tiendo rebuild                   rebuild the read models from every event (server stopped)
-                                   (TIENDO_REBUILD_KEEP_AUDIT=1: an audit log of this version is kept)
+                                   (an audit log of this version is kept; TIENDO_REBUILD_KEEP_AUDIT=0: filed anew)
   tiendo verify [FILE]             check every event's hash chain and schema; exit 1 naming the first bad one
                [--anchors A]       and every anchor of A (signed heads): exit 1 naming each one the store fails
   tiendo anchor                    sign the store's head now and append it to the anchor file (TIENDO_ANCHOR_FILE)

@@ -62,7 +62,10 @@ export interface Folded {
   block: Block;
 }
 
-/** A kept audit log (TIENDO_REBUILD_KEEP_AUDIT) that is not of the store's history: the rebuild stops, writing no checkpoint. */
+/**
+ * A kept audit log (TIENDO_REBUILD_KEEP_AUDIT) that is not of the store's history: the load stops, writing no
+ * checkpoint; the wipe took the log's meta with it, so the next start, or `rebuild` at once (runner.ts), files it anew.
+ */
 export class AuditLogMismatchError extends Error {
   override name = 'AuditLogMismatchError';
 }
@@ -125,8 +128,8 @@ export class ReadModel {
    * `auditLog` (default true): false, no event is added to the audit log (rebuild-snapshots-thread.ts).
    * `history` (default true): false, no commitment's history entry is worked out or kept (a fold that
    * only takes snapshots: rebuild-snapshots-thread.ts).
-   * `keepAuditLog` (default false): a rebuild or a load after a projection change keeps the audit log
-   * when AUDIT_VERSION is unchanged, and files only the events after its checkpoint.
+   * `keepAuditLog` (default false here, on in the app: TIENDO_REBUILD_KEEP_AUDIT): a rebuild or a load after a
+   * projection change keeps the audit log when AUDIT_VERSION is unchanged, and files only the events after its checkpoint.
    */
   constructor(
     file: string, readonly decodeEvent: (r: RecordedEvent) => DomainEnvelope, private readonly log?: Logger,
@@ -215,7 +218,7 @@ export class ReadModel {
     if (kept && this.seq <= kept.seq) {
       if (this.seq < kept.seq) return;
       if (r.stream !== kept.stream || r.revision !== kept.revision) {
-        throw new AuditLogMismatchError(`the audit log kept ends with event ${kept.seq} at ${kept.stream}@${kept.revision}, the store's event ${kept.seq} is ${r.stream}@${r.revision}: rebuild without TIENDO_REBUILD_KEEP_AUDIT`);
+        throw new AuditLogMismatchError(`the audit log kept ends with event ${kept.seq} at ${kept.stream}@${kept.revision}, the store's event ${kept.seq} is ${r.stream}@${r.revision}: it is filed anew by the next start or rebuild`);
       }
       this.auditKept = null;
       return;
@@ -268,7 +271,7 @@ export class ReadModel {
   /** After a load's last event: a kept audit log must have been reached, or it is of another history (nothing is flushed then). */
   checkAuditKept(): void {
     if (this.auditKept) {
-      throw new AuditLogMismatchError(`the audit log kept holds ${this.auditKept.seq} events, the store ${this.seq}: rebuild without TIENDO_REBUILD_KEEP_AUDIT`);
+      throw new AuditLogMismatchError(`the audit log kept holds ${this.auditKept.seq} events, the store ${this.seq}: it is filed anew by the next start or rebuild`);
     }
   }
 

@@ -8,7 +8,7 @@ import { type DomainEnvelope, decode, decodeOwn } from '../events.js';
 import { taskStream } from '../tasks/events.js';
 import { Views } from './views.js';
 import type { AuditPage, AuditQuery, AuditRecordPage } from './audit-table.js';
-import { type AppliedNotice, ReadModel } from './read-model.js';
+import { type AppliedNotice, AuditLogMismatchError, ReadModel } from './read-model.js';
 import { SNAPSHOT_EVERY, Snapshots } from './snapshots.js';
 import { AsOf } from './as-of.js';
 import { rebuild } from './rebuild.js';
@@ -79,9 +79,9 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
    * (views-writer.ts) and the fold stays here.
    * `snapshotThread` (default true): a rebuild's snapshots are taken by a thread of their own
    * (rebuild-snapshots.ts) where they can be; false, by the rebuild's thread.
-   * `keepAuditLog` (TIENDO_REBUILD_KEEP_AUDIT, default false): a rebuild, or a start after a projection
-   * change, keeps the audit log when its own version is unchanged (ReadModel, AUDIT_VERSION).
-   * `rebuildPartitions` (TIENDO_REBUILD_PARTITIONS, default 1): a rebuild that keeps the audit log
+   * `keepAuditLog` (default false here; TIENDO_REBUILD_KEEP_AUDIT, on in the app): a rebuild, or a start after a
+   * projection change, keeps the audit log when its own version is unchanged (ReadModel, AUDIT_VERSION).
+   * `rebuildPartitions` (default 1 here; TIENDO_REBUILD_PARTITIONS, in the app the cores up to 4): a rebuild that keeps the audit log
    * folds in this many threads, each the streams of its own (rebuild-partitioned.ts), where it can.
    */
   constructor(
@@ -350,6 +350,18 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
     }
     await this.stop(false);
     this.asOfViews.clear();
+    try {
+      return await this.rebuildHere(onProgress);
+    } catch (error) {
+      if (!(error instanceof AuditLogMismatchError)) throw error;
+      // The kept log's meta went with the wipe: this time the log is filed anew. `tiendo rebuild` is
+      // what an operator runs to put a read model right; it should not need a flag to succeed.
+      this.log?.warn({ err: error }, 'the audit log kept is not of this store\'s history: rebuilding with the log filed anew');
+      return this.rebuildHere(onProgress);
+    }
+  }
+
+  private async rebuildHere(onProgress?: (done: number) => void): Promise<number> {
     const partitions = this.partitionPlan();
     if (partitions) return rebuildPartitioned(this.model, this.snapshots, partitions, { onProgress }, this.log);
     const thread = await this.snapshotThread();
@@ -398,7 +410,8 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
     await this.sub?.stop();
-    await this.loop;
+    // A loop that failed was reported already (`ready` rejected, or a rejection left unhandled once caught up): closed all the same.
+    await this.loop?.catch(() => undefined);
     this.sub = undefined;
     await this.snapshots.settled();
     if (close) this.model.close();

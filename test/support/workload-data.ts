@@ -11,7 +11,7 @@ import { Config } from '../../src/config.js';
  * (embedded store and read model on disk); `then` is given the app before it closes, for events of
  * a test's own.
  */
-export async function workloadData(prefix: string, workload: { events: number; seed: number }, then?: (app: App) => Promise<void>): Promise<string> {
+export async function workloadData(prefix: string, workload: { events: number; seed: number; concurrency?: number }, then?: (app: App) => Promise<void>): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   const config = Config.parse({ TIENDO_DATA: dir, TIENDO_DEMO: '0', TIENDO_AUTH_SECRET: 'workload-data-secret-that-is-long-enough-0123456789', LOG_LEVEL: 'silent' });
   const app = await createApp(config, pino({ level: 'silent' }));

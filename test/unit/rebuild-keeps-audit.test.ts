@@ -1,6 +1,8 @@
 import Database from 'better-sqlite3';
 import { copyFileSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { encode } from '../../src/events.js';
 import type { RecordedEvent } from '../../src/eventstore/port.js';
@@ -17,6 +19,13 @@ import { workloadData } from '../support/workload-data.js';
  * when its own version (AUDIT_VERSION) is unchanged and files only the events after its checkpoint;
  * the views, and the log, are those of a rebuild from nothing.
  */
+/** A logger that keeps the messages of its warnings. */
+function warnings(): { logger: pino.Logger; warned: string[] } {
+  const warned: string[] = [];
+  const out = new Writable({ write(chunk, _enc, done) { warned.push(JSON.parse(String(chunk)).msg); done(); } });
+  return { logger: pino({ level: 'warn' }, out), warned };
+}
+
 describe('a rebuild that keeps the audit log', () => {
   let dir: string;
   let all: RecordedEvent[];
@@ -117,7 +126,7 @@ describe('a rebuild that keeps the audit log', () => {
     }
   });
 
-  it('refuses a log of another history, writing no checkpoint; the next start files it anew', async () => {
+  it('refuses a log of another history at a start, writing no checkpoint; the next start files it anew; a rebuild files it anew at once', async () => {
     // A store with one event more at its start: the kept log's last event is at another position.
     const shifted = new SqliteEventStore(join(dir, 'shifted.db'));
     await shifted.append('unit-extra', [encode(
@@ -131,7 +140,8 @@ describe('a rebuild that keeps the audit log', () => {
     for (const [name, events] of [['shifted-views.db', shifted], ['shorter-views.db', shorter]] as const) {
       const file = keptCopy(name, "UPDATE meta SET value = 'older' WHERE key = 'projectionVersion'");
       const runner = new ProjectionRunner(events, file, undefined, undefined, { keepAuditLog: true, snapshotThread: false });
-      await expect(runner.rebuild(), name).rejects.toThrow(AuditLogMismatchError);
+      runner.start();
+      await expect(runner.ready, name).rejects.toThrow(AuditLogMismatchError);
       await runner.stop();
       const db = new Database(file, { readonly: true });
       expect(db.prepare("SELECT key FROM meta WHERE key IN ('checkpoint', 'auditVersion')").all(), name).toEqual([]);
@@ -146,6 +156,18 @@ describe('a rebuild that keeps the audit log', () => {
       expect(filed, name).toHaveBeenCalledTimes(count);
       expect((await next.auditLog({ first: 10_000 })).records.length, name).toBe(count);
       await next.stop();
+      // `tiendo rebuild` on the same mismatch: the log filed anew in the same call, and said so.
+      const { logger, warned } = warnings();
+      const rebuilt = new ProjectionRunner(events, keptCopy(`rebuilt-${name}`, "UPDATE meta SET value = 'older' WHERE key = 'projectionVersion'"), logger, undefined,
+        { keepAuditLog: true, snapshotEvery: 500 });
+      filed.mockClear();
+      expect(await rebuilt.rebuild(), name).toBe(count);
+      expect(warned, name).toEqual(['the audit log kept is not of this store\'s history: rebuilding with the log filed anew']);
+      expect(filed, name).toHaveBeenCalledTimes(count);
+      expect(rebuilt.keptAuditEvents, name).toBe(0);
+      expect((await rebuilt.auditLog({ first: 10_000 })).records.map((r) => [r.stream, r.seq]), name)
+        .toEqual((await events.readAll({ maxCount: 100_000 })).map((e, i) => [e.stream, i + 1]));
+      await rebuilt.stop();
     }
     await shifted.dispose();
     await shorter.dispose();
