@@ -1,6 +1,6 @@
 import type { EventStore, RecordedEvent } from '../eventstore/port.js';
 import { Views } from './views.js';
-import { BLOCK, type ReadModel } from './read-model.js';
+import { BLOCK, type ReadModel, occurredAtOf } from './read-model.js';
 import type { Snapshots } from './snapshots.js';
 import { TimeSlice } from '../shared/time-slice.js';
 
@@ -66,8 +66,8 @@ export class AsOf {
     const from = restored?.seq ?? 0;
     const snapshotPosition = restored?.views.position ?? 'start';
     const replay = (r: RecordedEvent) => {
-      const occurredAt = (r.metadata as { occurredAt?: string } | null)?.occurredAt;
-      if (occurredAt && occurredAt <= at) {
+      const occurredAt = occurredAtOf(r);
+      if (occurredAt !== undefined && occurredAt <= at) {
         try {
           views.apply(this.model.decodeEvent(r));
         } catch {

@@ -19,6 +19,11 @@ export const PROJECTION_VERSION = '9';
 export const AUDIT_VERSION = '1';
 /** Events are also counted in blocks of this many, each with the earliest instant its events occurred at (see as-of.ts). */
 export const BLOCK = 1000;
+/** The instant a stored event says it occurred at, if it says one: what blocks and asOf go by (an unreadable event's too). */
+export const occurredAtOf = (r: RecordedEvent): string | undefined => {
+  const at = (r.metadata as { occurredAt?: unknown } | null)?.occurredAt;
+  return typeof at === 'string' ? at : undefined;
+};
 /**
  * Before PROJECTION_VERSION 6 a history row was written per task event (half of a rebuild's writes);
  * a task's history is now its stream, folded on request. Dropped when the read model is rebuilt.
@@ -182,8 +187,8 @@ export class ReadModel {
   /** One stored event through the projections (and the audit log, which records unreadable ones too). */
   apply(r: RecordedEvent): AppliedNotice | null {
     this.seq++;
-    const occurredAt = (r.metadata as { occurredAt?: unknown } | null)?.occurredAt;
-    if (typeof occurredAt === 'string' && occurredAt < this.block.minOccurredAt) this.block.minOccurredAt = occurredAt;
+    const occurredAt = occurredAtOf(r);
+    if (occurredAt !== undefined && occurredAt < this.block.minOccurredAt) this.block.minOccurredAt = occurredAt;
     if (this.seq % BLOCK === 0) {
       this.newBlocks.push({ lastSeq: this.seq, ...this.block, lastPosition: r.position });
       this.block = { afterPosition: r.position, minOccurredAt: '9999' };

@@ -4,7 +4,7 @@ import pino from 'pino';
 import type { HistoryEntry } from '../../projections/history.js';
 import { decodeOwn } from '../events.js';
 import { type EventRow, READ_COLUMNS, toRecorded } from '../eventstore/sqlite.js';
-import { BLOCK, ReadModel } from './read-model.js';
+import { BLOCK, ReadModel, occurredAtOf } from './read-model.js';
 import { PAGE } from './rebuild.js';
 import { type FromPartition, type PartitionData, partitionOf } from './rebuild-partitioned.js';
 import { Snapshots } from './snapshots.js';
@@ -48,9 +48,9 @@ async function fold(): Promise<FromPartition> {
       await takeUpTo(row.position - 1);
       const r = toRecorded(row);
       // What ReadModel.apply counts of a block, for the blocks put together from every partition's.
-      const occurredAt = (r.metadata as { occurredAt?: unknown } | null)?.occurredAt;
+      const occurredAt = occurredAtOf(r);
       const block = Math.floor((row.position - 1) / BLOCK);
-      if (typeof occurredAt === 'string' && !(blockMins[block]! <= occurredAt)) blockMins[block] = occurredAt;
+      if (occurredAt !== undefined && !(blockMins[block]! <= occurredAt)) blockMins[block] = occurredAt;
       const notice = model.apply(r);
       if (notice?.history) commitments.push([row.position, notice.history]);
       events++;

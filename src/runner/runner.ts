@@ -15,7 +15,7 @@ import { rebuild } from './rebuild.js';
 import { type SnapshotThreadData, rebuildBesideSnapshotThread } from './rebuild-snapshots.js';
 import { type PartitionPlan, planPartitions, rebuildPartitioned } from './rebuild-partitioned.js';
 import { TaskHistories } from './task-histories.js';
-import { type Batch, WorkerHost } from './worker-host.js';
+import { type Batch, type RebuildReply, WorkerHost } from './worker-host.js';
 
 export type { AppliedNotice } from './read-model.js';
 
@@ -122,7 +122,7 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
     return this.model.views;
   }
 
-  /** Events the audit log held when the last rebuild or load from nothing kept it (TIENDO_REBUILD_KEEP_AUDIT); 0: filed anew, or folded in the worker. */
+  /** Events the audit log held when the last rebuild (in the worker too) or load from nothing (in this thread) kept it (TIENDO_REBUILD_KEEP_AUDIT); 0: filed anew. */
   get keptAuditEvents(): number {
     return this.model.keptAuditEvents;
   }
@@ -342,7 +342,8 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedNotice]; c
       // The worker rebuilds views.db (following nothing first when it was not started); this thread reads the result.
       if (!this.host.started) this.host.start(false);
       this.host.onProgress = onProgress;
-      const done = await this.host.request<number>({ op: 'rebuild' });
+      const { done, keptAuditEvents } = await this.host.request<RebuildReply>({ op: 'rebuild' });
+      this.model.keptAuditEvents = keptAuditEvents;
       this.asOfViews.clear();
       this.model.views = new Views();
       this.model.restore();

@@ -37,6 +37,9 @@ export type Request =
   | { op: 'auditCount'; query: AuditQuery }
   | { op: 'rebuild' };
 
+/** A rebuild's answer: the events folded, and those of the audit log it kept (ProjectionRunner.keptAuditEvents). */
+export interface RebuildReply { done: number; keptAuditEvents: number }
+
 export type ToWorker =
   /** The main thread committed appends: the worker's subscription looks now, not at its next 10 ms watch. */
   | { type: 'nudge' }

@@ -2,7 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import pino from 'pino';
 import { SqliteEventStore } from '../eventstore/sqlite.js';
 import { ProjectionRunner } from './runner.js';
-import type { Batch, FromWorker, PostedNotice, Request, ToWorker, WorkerData } from './worker-host.js';
+import type { Batch, FromWorker, PostedNotice, RebuildReply, Request, ToWorker, WorkerData } from './worker-host.js';
 
 /**
  * The projection worker (TIENDO_RUNNER_WORKER): the live runner, in-thread mode, on its own
@@ -83,9 +83,11 @@ async function answer(id: number, request: Request): Promise<void> {
       case 'auditCount':
         value = await runner.auditRows(request.query).count();
         break;
-      case 'rebuild':
-        value = await runner.rebuild((done) => send({ type: 'progress', done }));
+      case 'rebuild': {
+        const done = await runner.rebuild((n) => send({ type: 'progress', done: n }));
+        value = { done, keptAuditEvents: runner.keptAuditEvents } satisfies RebuildReply;
         break;
+      }
       default: {
         const never: never = request;
         value = never;

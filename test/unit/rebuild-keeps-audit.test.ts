@@ -109,6 +109,10 @@ describe('a rebuild that keeps the audit log', () => {
     runner.start();
     await runner.ready;
     await expectAsReference(runner);
+    // A rebuild there keeps the whole log, and this thread is told how much (what `tiendo rebuild` prints).
+    expect(await runner.rebuild()).toBe(all.length);
+    expect(runner.keptAuditEvents).toBe(all.length);
+    await expectAsReference(runner);
     await runner.stop();
   });
 
