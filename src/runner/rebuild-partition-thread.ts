@@ -42,6 +42,8 @@ async function fold(): Promise<FromPartition> {
   const blockMins: (string | undefined)[] = [];
   let events = 0;
   for (let after = 0; ;) {
+    // Another partition failed: this one stops too (rebuild-partitioned.ts, foldAll).
+    if (Atomics.load(data.stop, 0) !== 0) throw new Error('stopped: another partition failed');
     const rows = page.all(after, data.until, data.part);
     if (rows.length === 0) break;
     for (const row of rows) {

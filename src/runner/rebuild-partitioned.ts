@@ -32,6 +32,8 @@ export interface PartitionData {
   /** The store's last position when the rebuild began: every thread folds up to it. */
   until: number;
   logLevel: string;
+  /** Set (to 1) by this thread when another partition failed: each stops at its next page (foldAll). */
+  stop: Int32Array;
 }
 
 export type FromPartition =
@@ -152,13 +154,20 @@ function merge(folded: Done[], until: number): Folded {
   };
 }
 
-/** Starts a thread a partition; resolves with every fold, or rejects on the first failure (the others stopped). */
-function foldAll(
+/**
+ * Starts a thread a partition; resolves with every fold, or rejects with the first failure once every
+ * thread has stopped. The others are asked to stop (`stop`), not terminated: `terminate()` landing while
+ * a thread still loads its modules can abort the whole process (V8's "Empty MaybeLocal"), and once in
+ * a full test run it did, when one partition failed at once and the other was still loading.
+ */
+async function foldAll(
   plan: PartitionPlan, every: number, log: Logger | undefined, onMessage: (part: number, m: Exclude<FromPartition, Done | { type: 'failed' }>) => void,
 ): Promise<Done[]> {
+  const stop = new Int32Array(new SharedArrayBuffer(4));
   const workers = Array.from({ length: plan.parts }, (_, part) => startThread(new URL('./rebuild-partition-thread.ts', import.meta.url), {
-    eventsFile: plan.eventsFile, part, parts: plan.parts, every, until: plan.until, logLevel: log?.level ?? 'silent',
+    eventsFile: plan.eventsFile, part, parts: plan.parts, every, until: plan.until, logLevel: log?.level ?? 'silent', stop,
   } satisfies PartitionData));
+  const exited = workers.map((worker) => new Promise<void>((resolve) => worker.once('exit', () => resolve())));
   const folds = workers.map((worker, part) => new Promise<Done>((resolve, reject) => {
     worker.on('message', (m: FromPartition) => {
       if (m.type === 'done') resolve(m);
@@ -174,5 +183,12 @@ function foldAll(
     worker.on('error', reject);
     worker.on('exit', (code) => reject(new Error(`partition ${part} of the rebuild exited (code ${code}) before it was done`)));
   }));
-  return Promise.all(folds).finally(() => Promise.all(workers.map((w) => w.terminate())));
+  try {
+    return await Promise.all(folds);
+  } catch (error) {
+    Atomics.store(stop, 0, 1);
+    throw error;
+  } finally {
+    await Promise.all(exited);
+  }
 }
