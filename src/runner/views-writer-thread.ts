@@ -18,6 +18,9 @@ let failed = false;
 port.on('message', (m: Write | { type: 'close' }) => {
   if (m.type === 'close') {
     db.close();
+    // Counted as a write: the runner's thread waits for it (ViewsWriter.close).
+    Atomics.add(shared, 0, 1);
+    Atomics.notify(shared, 0);
     port.close();
     return;
   }

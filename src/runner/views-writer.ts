@@ -130,10 +130,18 @@ export class ViewsWriter {
     this.check();
   }
 
-  /** Writes what was posted and ends the thread. */
+  /**
+   * Writes what was posted and ends the thread, once its connection is closed: the last connection to
+   * close checkpoints the WAL into views.db, and one closed after this returned left views.db alone,
+   * copied at that moment, short of the read model (bench/README.md, session 20).
+   */
   close(): void {
     this.drain();
-    this.worker?.postMessage({ type: 'close' });
+    if (this.worker) {
+      this.worker.postMessage({ type: 'close' });
+      this.posted++;
+      this.drain();
+    }
     this.worker = undefined;
   }
 
