@@ -1,8 +1,6 @@
 import Database from 'better-sqlite3';
 import { copyFileSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { encode } from '../../src/events.js';
 import type { RecordedEvent } from '../../src/eventstore/port.js';
@@ -10,6 +8,7 @@ import { SqliteEventStore } from '../../src/eventstore/sqlite.js';
 import { AuditTable } from '../../src/runner/audit-table.js';
 import { AuditLogMismatchError } from '../../src/runner/read-model.js';
 import { ProjectionRunner } from '../../src/runner/runner.js';
+import { capturedLog } from '../support/captured-log.js';
 import { copyInto } from '../support/copy-events.js';
 import { dump } from '../support/views-dump.js';
 import { workloadData } from '../support/workload-data.js';
@@ -19,13 +18,6 @@ import { workloadData } from '../support/workload-data.js';
  * when its own version (AUDIT_VERSION) is unchanged and files only the events after its checkpoint;
  * the views, and the log, are those of a rebuild from nothing.
  */
-/** A logger that keeps the messages of its warnings. */
-function warnings(): { logger: pino.Logger; warned: string[] } {
-  const warned: string[] = [];
-  const out = new Writable({ write(chunk, _enc, done) { warned.push(JSON.parse(String(chunk)).msg); done(); } });
-  return { logger: pino({ level: 'warn' }, out), warned };
-}
-
 describe('a rebuild that keeps the audit log', () => {
   let dir: string;
   let all: RecordedEvent[];
@@ -161,12 +153,12 @@ describe('a rebuild that keeps the audit log', () => {
       expect((await next.auditLog({ first: 10_000 })).records.length, name).toBe(count);
       await next.stop();
       // `tiendo rebuild` on the same mismatch: the log filed anew in the same call, and said so.
-      const { logger, warned } = warnings();
+      const { logger, lines: warned } = capturedLog('warn');
       const rebuilt = new ProjectionRunner(events, keptCopy(`rebuilt-${name}`, "UPDATE meta SET value = 'older' WHERE key = 'projectionVersion'"), logger, undefined,
         { keepAuditLog: true, snapshotEvery: 500 });
       filed.mockClear();
       expect(await rebuilt.rebuild(), name).toBe(count);
-      expect(warned, name).toEqual(['the audit log kept is not of this store\'s history: rebuilding with the log filed anew']);
+      expect(warned.map((l) => l.msg), name).toEqual(['the audit log kept is not of this store\'s history: rebuilding with the log filed anew']);
       expect(filed, name).toHaveBeenCalledTimes(count);
       expect(rebuilt.keptAuditEvents, name).toBe(0);
       expect((await rebuilt.auditLog({ first: 10_000 })).records.map((r) => [r.stream, r.seq]), name)

@@ -1,9 +1,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { inflateRawSync } from 'node:zlib';
 import Database from 'better-sqlite3';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HISTORY_END_MS, HISTORY_START_MS, planWorkload } from '../../bench/workload.js';
 import { decodeOwn } from '../../src/events.js';
@@ -12,6 +10,7 @@ import { ReadModel } from '../../src/runner/read-model.js';
 import { partitionOf, planPartitions, rebuildPartitioned } from '../../src/runner/rebuild-partitioned.js';
 import { ProjectionRunner } from '../../src/runner/runner.js';
 import { Snapshots } from '../../src/runner/snapshots.js';
+import { capturedLog } from '../support/captured-log.js';
 import { dump } from '../support/views-dump.js';
 import { workloadData } from '../support/workload-data.js';
 
@@ -34,11 +33,7 @@ function tablesOf(file: string) {
   }
 }
 
-function logged(): { logger: pino.Logger; lines: { msg: string; reason?: string; byPartition?: number[] }[] } {
-  const lines: { msg: string }[] = [];
-  const out = new Writable({ write(chunk, _enc, done) { lines.push(JSON.parse(String(chunk))); done(); } });
-  return { logger: pino({ level: 'info' }, out), lines };
-}
+const logged = () => capturedLog<{ reason?: string; byPartition?: number[] }>();
 
 /**
  * TIENDO_REBUILD_PARTITIONS (src/runner/rebuild-partitioned.ts): a rebuild folded by stream over

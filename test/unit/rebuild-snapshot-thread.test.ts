@@ -1,9 +1,7 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { inflateRawSync } from 'node:zlib';
 import Database from 'better-sqlite3';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HISTORY_END_MS, HISTORY_START_MS } from '../../bench/workload.js';
 import { decodeOwn, encode } from '../../src/events.js';
@@ -11,6 +9,7 @@ import { SqliteEventStore } from '../../src/eventstore/sqlite.js';
 import { ReadModel } from '../../src/runner/read-model.js';
 import { rebuild } from '../../src/runner/rebuild.js';
 import { ProjectionRunner } from '../../src/runner/runner.js';
+import { capturedLog } from '../support/captured-log.js';
 import { dump } from '../support/views-dump.js';
 import { workloadData } from '../support/workload-data.js';
 
@@ -88,9 +87,8 @@ describe('rebuild with a snapshot thread', () => {
     const file = join(dir, 'failed.db');
     // Where the thread would open its file: it cannot.
     mkdirSync(`${file}.rebuild-snapshots`);
-    const lines: { level: number; msg: string }[] = [];
-    const out = new Writable({ write(chunk, _enc, done) { lines.push(JSON.parse(String(chunk))); done(); } });
-    const runner = new ProjectionRunner(store, file, pino({ level: 'info' }, out), undefined, { snapshotEvery: 97 });
+    const { logger, lines } = capturedLog();
+    const runner = new ProjectionRunner(store, file, logger, undefined, { snapshotEvery: 97 });
     expect(await runner.rebuild()).toBeGreaterThan(1900);
     expect(lines.some((l) => l.level >= 50 && l.msg.startsWith('snapshots of the rebuild not all taken'))).toBe(true);
     const reference = new ProjectionRunner(store, ':memory:', undefined, undefined, { snapshotEvery: Infinity });

@@ -1,18 +1,11 @@
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { lazyChild } from '../../src/ops/request-logger.js';
+import { capturedLog } from '../support/captured-log.js';
 
 /** A request's logger is made only when the request logs, and writes what a pino child would. */
-function logger(level: string) {
-  const lines: Record<string, unknown>[] = [];
-  const out = new Writable({ write(chunk, _enc, done) { lines.push(JSON.parse(String(chunk))); done(); } });
-  return { log: pino({ level }, out), lines };
-}
-
 describe('lazyChild', () => {
   it('makes no child while nothing is logged at an enabled level', () => {
-    const { log, lines } = logger('info');
+    const { logger: log, lines } = capturedLog('info');
     let made = 0;
     const child = lazyChild(log, () => { made++; return { reqId: 'r1' }; }, {});
     child.debug({ a: 1 }, 'not written');
@@ -22,7 +15,7 @@ describe('lazyChild', () => {
   });
 
   it('writes with the bindings once a line is logged, and makes the child once', () => {
-    const { log, lines } = logger('info');
+    const { logger: log, lines } = capturedLog('info');
     let made = 0;
     const child = lazyChild(log, () => { made++; return { reqId: 'r1', correlationId: 'c1' }; }, {});
     child.warn({ reason: 'X' }, 'first');
@@ -33,7 +26,7 @@ describe('lazyChild', () => {
   });
 
   it('follows the level of its parent', () => {
-    const { log, lines } = logger('debug');
+    const { logger: log, lines } = capturedLog('debug');
     const child = lazyChild(log, () => ({ reqId: 'r2' }), {});
     expect(child.level).toBe('debug');
     child.debug('written');
